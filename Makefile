@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tdproot: build the module, and drive the QEMU test hosts.
+#
+#   make [KDIR=...]        build tdproot.ko against a kernel build tree
+#   make check [KERNELS=]  the test suite, in booted test kernels
+#   make run [KERNEL=] [ARGS=]  a stress run in a booted test kernel
+#   make lint              checkpatch --strict, sparse, W=1
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+KERNELS ?= 6.1 6.12
+KERNEL ?= 6.1
+ARGS ?=
+
+.PHONY: all modules clean install dkms-install dkms-uninstall lint check run \
+	model bench mutants version kdir
+
+all: modules
+
+kdir:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "tdproot: no kernel build tree at $(KDIR)."; \
+		echo "tdproot: pass one, e.g. make KDIR=/lib/modules/<version>/build"; \
+		echo "tdproot: (Debian: apt-get install linux-headers-<version>);"; \
+		echo "tdproot: 'make check' and 'make run' build against the test kernels themselves."; \
+		exit 2; \
+	fi
+
+modules: kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf .build
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+
+dkms-install:
+	tests/host/dkms-install.sh install $(VERSION)
+
+dkms-uninstall:
+	tests/host/dkms-install.sh uninstall $(VERSION)
+
+version:
+	@echo $(VERSION)
+
+lint:
+	tests/lint.sh
+
+check:
+	tests/check.sh $(KERNELS)
+
+run:
+	tests/run.sh $(KERNEL) $(ARGS)

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The debugfs interface, /sys/kernel/debug/tdproot/. */
+#ifndef _TDPROOT_DEBUGFS_H
+#define _TDPROOT_DEBUGFS_H
+
+/**
+ * tdp_debugfs_init() - Create the top-level directory and its files.
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdp_debugfs_init(void);
+
+/**
+ * tdp_debugfs_exit() - Remove the interface (waiting for every operation in
+ * flight), then stop and destroy every VM.
+ */
+void tdp_debugfs_exit(void);
+
+#endif /* _TDPROOT_DEBUGFS_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A held mmu_lock. Every acquisition goes through these helpers so each hold
+ * (acquire to release, or acquire to yield) is timed into max_lock_hold_ns
+ * and the lock_hold histogram, and so code deep in a walk knows whether it
+ * holds the lock shared or exclusive when it has to yield.
+ */
+#ifndef _TDPROOT_LOCK_H
+#define _TDPROOT_LOCK_H
+
+#include <linux/lockdep.h>
+#include <linux/spinlock.h>
+
+#include <tdproot/stats.h>
+
+struct tdp_lock {
+	rwlock_t *rwlock;	/* the VM's mmu_lock */
+	struct tdp_stats *stats; /* where hold times are recorded */
+	const char *name;	/* owner, for trace events */
+	u64 start_ns;		/* when the current hold began */
+	bool shared;		/* held for read */
+};
+
+/**
+ * tdp_lock_acquire() - Take mmu_lock and start timing the hold.
+ * @lk: the caller's lock record, usually on its stack.
+ * @rwlock: the lock.
+ * @stats: statistics that receive the hold time.
+ * @shared: take it for read (faults, zaps of invalid roots) or write.
+ */
+void tdp_lock_acquire(struct tdp_lock *lk, rwlock_t *rwlock,
+		      struct tdp_stats *stats, bool shared) __acquires(rwlock);
+
+/**
+ * tdp_lock_release() - Record the hold time and drop mmu_lock.
+ * @lk: the record filled by tdp_lock_acquire().
+ */
+void tdp_lock_release(struct tdp_lock *lk) __releases(lk->rwlock);
+
+/**
+ * tdp_lock_yield() - Let waiters and the scheduler in, then retake the lock
+ * in the same mode. The caller must not be in an RCU read-side section and
+ * must revalidate everything it read under the lock.
+ * @lk: the held lock.
+ *
+ * Return: how long the lock had been held, in nanoseconds.
+ */
+u64 tdp_lock_yield(struct tdp_lock *lk);
+
+/**
+ * tdp_lock_contended() - Whether a holder should yield now.
+ * @lk: the held lock.
+ *
+ * Return: true if the task should reschedule or a waiter wants the lock.
+ */
+bool tdp_lock_contended(const struct tdp_lock *lk);
+
+static inline void tdp_lock_assert_held(const struct tdp_lock *lk)
+{
+	if (lk->shared)
+		lockdep_assert_held_read(lk->rwlock);
+	else
+		lockdep_assert_held_write(lk->rwlock);
+}
+
+#endif /* _TDPROOT_LOCK_H */

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The TDP MMU of a simulated VM: its roots, their lifecycle, faults and
+ * zaps. This is the whole API the vCPU shim and the debugfs interface use;
+ * the structures behind it are private to the MMU.
+ */
+#ifndef _TDPROOT_MMU_H
+#define _TDPROOT_MMU_H
+
+#include <linux/list.h>
+#include <linux/seq_file.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include <tdproot/spte.h>
+#include <tdproot/stats.h>
+
+struct tdp_vm;
+struct tdp_root;
+struct page;
+
+/*
+ * seed:   the design from the 2022 discussion: the last put of a valid root
+ *         invalidates and zaps it, then puts again.
+ * pinned: the MMU owns a reference to every valid root; only invalidation
+ *         ends a root, and the last put only frees it.
+ */
+enum tdp_policy {
+	TDP_POLICY_SEED,
+	TDP_POLICY_PINNED,
+};
+
+struct tdp_vm_params {
+	u64 mem_bytes;		/* guest memory */
+	u64 backing_bytes;	/* real memory behind it; guest frames alias it */
+	enum tdp_format format;
+	int levels;		/* 4 or 5 */
+	enum tdp_policy policy;
+	int leaf_level;		/* TDP_PG_LEVEL_4K, _2M or _1G */
+};
+
+/**
+ * tdp_vm_create() - Create a VM and allocate its backing memory.
+ * @params: validated parameters (see tdp_vm_params_check()).
+ * @name: short name used in messages and trace events.
+ *
+ * Return: the VM or an ERR_PTR (-ENOMEM).
+ */
+struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *name);
+
+/**
+ * tdp_vm_params_check() - Validate VM parameters.
+ * @params: the parameters.
+ *
+ * Return: 0, or -EINVAL with a ratelimited message saying what is wrong.
+ */
+int tdp_vm_params_check(const struct tdp_vm_params *params);
+
+/**
+ * tdp_vm_count() - Number of VMs that exist.
+ *
+ * Return: VMs created and not yet destroyed.
+ */
+int tdp_vm_count(void);
+
+/**
+ * tdp_vm_destroy() - Invalidate and zap every root, wait for every deferred
+ * free, release the backing memory and the VM.
+ * @vm: a VM with no registered clients (all vCPUs stopped).
+ */
+void tdp_vm_destroy(struct tdp_vm *vm);
+
+/**
+ * tdp_vm_nr_gfns() - Size of the guest in 4 KiB frames.
+ * @vm: the VM.
+ *
+ * Return: the number of guest frames.
+ */
+u64 tdp_vm_nr_gfns(const struct tdp_vm *vm);
+
+/**
+ * tdp_vm_stats() - The VM's counters and histograms.
+ * @vm: the VM.
+ *
+ * Return: the statistics, valid until tdp_vm_destroy().
+ */
+struct tdp_stats *tdp_vm_stats(struct tdp_vm *vm);
+
+/**
+ * tdp_vm_populate() - Fault guest frames into address space 0's root.
+ * @vm: the VM.
+ * @gfn: first frame.
+ * @nr: number of frames; [@gfn, @gfn + @nr) must lie inside the guest.
+ *
+ * Loads (or allocates) the root, faults every frame through the fault path
+ * under mmu_lock for read, then puts the root; under the seed policy that put
+ * is the root's last one if no vCPU holds it. Returns after deferred frees.
+ *
+ * Return: 0, -EINVAL for a bad range, -ENOMEM, or -EINTR on a fatal signal.
+ */
+int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr);
+
+/**
+ * tdp_vm_zap_all() - Fast invalidation: invalidate every valid root under
+ * mmu_lock for write, ask every client to reload, zap each invalidated root
+ * once under mmu_lock for read, and wait until the clients have reloaded and
+ * every deferred free has run.
+ * @vm: the VM.
+ *
+ * Return: 0.
+ */
+int tdp_vm_zap_all(struct tdp_vm *vm);
+
+/**
+ * tdp_vm_zap_range() - Zap the leaves mapping [@gfn, @gfn + @nr) in every
+ * root (valid or not), then make every client flush its translation cache.
+ * @vm: the VM.
+ * @gfn: first frame.
+ * @nr: number of frames.
+ *
+ * Return: 0 or -EINVAL for a range outside the guest.
+ */
+int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr);
+
+/**
+ * tdp_vm_sync() - Wait until every root and table freed so far is back in
+ * the page allocator, so statistics read next are exact.
+ * @vm: the VM.
+ */
+void tdp_vm_sync(struct tdp_vm *vm);
+
+/**
+ * tdp_vm_show_roots() - Print one line per root on the VM's list: id, role,
+ * refcount, invalid, page-table pages (counted by walking it), leaf entries
+ * and the root pointer hardware would load.
+ * @m: the seq_file of a debugfs read.
+ * @vm: the VM.
+ */
+void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm);
+
+/*
+ * A client is a user of the VM's roots that must hear about invalidation:
+ * a vCPU. Requests are sequence numbers; a client has handled a request
+ * once its "seen" number reaches the VM's.
+ */
+#define TDP_REQ_RELOAD	BIT(0)	/* the root was invalidated: load another */
+#define TDP_REQ_FLUSH	BIT(1)	/* a range was zapped: empty the TLB */
+
+struct tdp_client {
+	struct list_head node;
+	u64 reload_seen, reload_want;
+	u64 flush_seen, flush_want;
+	/* when the oldest reload request not yet followed by an access was made */
+	u64 stall_start_ns;
+};
+
+/**
+ * tdp_client_register() - Start receiving requests.
+ * @vm: the VM.
+ * @c: the client; requests made before this call are not delivered.
+ */
+void tdp_client_register(struct tdp_vm *vm, struct tdp_client *c);
+
+/**
+ * tdp_client_unregister() - Stop receiving requests; waiters stop waiting
+ * for this client.
+ * @vm: the VM.
+ * @c: a registered client that holds no root.
+ */
+void tdp_client_unregister(struct tdp_vm *vm, struct tdp_client *c);
+
+/**
+ * tdp_client_pending() - Snapshot the requests made to this client.
+ * @vm: the VM.
+ * @c: the client.
+ *
+ * Return: a mask of TDP_REQ_* not yet handled.
+ */
+unsigned int tdp_client_pending(struct tdp_vm *vm, struct tdp_client *c);
+
+/**
+ * tdp_client_done() - Report the requests from the last tdp_client_pending()
+ * as handled, and wake whoever waits for them.
+ * @vm: the VM.
+ * @c: the client.
+ * @reqs: the mask that tdp_client_pending() returned.
+ */
+void tdp_client_done(struct tdp_vm *vm, struct tdp_client *c, unsigned int reqs);
+
+/**
+ * tdp_vm_kick_wq() - Wait queue woken whenever a request is made.
+ * @vm: the VM.
+ *
+ * Return: the wait queue.
+ */
+wait_queue_head_t *tdp_vm_kick_wq(struct tdp_vm *vm);
+
+/**
+ * tdp_root_load() - Get a reference to a valid root for address space
+ * @as_id of the VM's role, allocating one if none exists.
+ * @vm: the VM.
+ * @as_id: 0 or 1.
+ *
+ * Return: a referenced valid root, or an ERR_PTR (-ENOMEM).
+ */
+struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id);
+
+/**
+ * tdp_root_release() - Put a reference taken by tdp_root_load().
+ * @vm: the VM.
+ * @root: the root.
+ *
+ * Takes mmu_lock for read. Under the seed policy this may be the last put of
+ * a valid root, which zaps it here, yielding as needed.
+ */
+void tdp_root_release(struct tdp_vm *vm, struct tdp_root *root);
+
+/* Page-table pages allocated before mmu_lock is taken, for one fault. */
+struct tdp_pt_cache {
+	int nr;
+	struct page *pages[TDP_MAX_LEVEL];
+};
+
+/**
+ * tdp_pt_cache_free() - Return the unused pages of a cache.
+ * @cache: the cache.
+ */
+void tdp_pt_cache_free(struct tdp_pt_cache *cache);
+
+/**
+ * tdp_fault() - Map @gfn in @root through the fault path.
+ * @vm: the VM.
+ * @root: a referenced root.
+ * @gfn: the faulting frame.
+ * @write: a write access.
+ * @cache: page cache topped up here, outside the lock.
+ *
+ * Takes mmu_lock for read and RCU; installs missing tables and the leaf with
+ * 64-bit compare-exchange, retrying lost races.
+ *
+ * Return: 0 when mapped, -EAGAIN if @root is invalid (load another root),
+ * -ENOMEM.
+ */
+int tdp_fault(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, bool write,
+	      struct tdp_pt_cache *cache);
+
+/**
+ * tdp_translate() - Walk @root for @gfn the way hardware does: without
+ * mmu_lock, inside an RCU read-side section.
+ * @vm: the VM.
+ * @root: a referenced root.
+ * @gfn: the frame.
+ * @pfn: set to the host frame on success.
+ *
+ * Return: 0, or -EFAULT if an entry on the way is not present (an exit).
+ */
+int tdp_translate(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, u64 *pfn);
+
+/**
+ * tdp_backing_check() - Check that @pfn is the backing page of @gfn by its
+ * stamp, and on a write bump the page's write counter.
+ * @vm: the VM.
+ * @gfn: the guest frame.
+ * @pfn: the host frame a translation produced.
+ * @write: whether to write to the page.
+ *
+ * A mismatch bumps integrity_errors and warns once.
+ *
+ * Return: true if the stamp matched.
+ */
+bool tdp_backing_check(struct tdp_vm *vm, u64 gfn, u64 pfn, bool write);
+
+#endif /* _TDPROOT_MMU_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Second-level page-table entries (SPTEs) in the hardware layouts tdproot
+ * builds: Intel EPT and AMD NPT. Both are 512-entry, 9-bits-per-level radix
+ * trees of 4 KiB pages; they differ only in the bits of an entry.
+ */
+#ifndef _TDPROOT_SPTE_H
+#define _TDPROOT_SPTE_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+enum tdp_format {
+	TDP_FMT_EPT,
+	TDP_FMT_NPT,
+};
+
+/* Levels count from the leaf: 1 maps 4 KiB, 2 maps 2 MiB, 3 maps 1 GiB. */
+#define TDP_PG_LEVEL_4K		1
+#define TDP_PG_LEVEL_2M		2
+#define TDP_PG_LEVEL_1G		3
+#define TDP_MAX_LEVEL		5
+
+#define TDP_PT_SHIFT		9
+#define TDP_PT_ENTRIES		(1 << TDP_PT_SHIFT)
+
+/* EPT entry (SDM vol. 3, "EPT Translation Mechanism"). */
+#define EPT_READABLE		BIT_ULL(0)
+#define EPT_WRITABLE		BIT_ULL(1)
+#define EPT_EXECUTABLE		BIT_ULL(2)
+#define EPT_MEMTYPE_MASK	GENMASK_ULL(5, 3)
+#define EPT_MEMTYPE_WB		6ULL
+#define EPT_IGNORE_PAT		BIT_ULL(6)
+#define EPT_LARGE		BIT_ULL(7)
+#define EPT_ACCESSED		BIT_ULL(8)
+#define EPT_DIRTY		BIT_ULL(9)
+#define EPT_SUPPRESS_VE		BIT_ULL(63)
+#define EPT_RWX			(EPT_READABLE | EPT_WRITABLE | EPT_EXECUTABLE)
+
+/* EPTP: memory type of the paging structures and the walk length. */
+#define EPTP_MEMTYPE_WB		6ULL
+#define EPTP_WALK_SHIFT		3
+#define EPTP_AD_ENABLE		BIT_ULL(6)
+
+/* NPT entry: the ordinary x86-64 page-table layout. */
+#define NPT_PRESENT		BIT_ULL(0)
+#define NPT_WRITABLE		BIT_ULL(1)
+#define NPT_USER		BIT_ULL(2)
+#define NPT_ACCESSED		BIT_ULL(5)
+#define NPT_DIRTY		BIT_ULL(6)
+#define NPT_LARGE		BIT_ULL(7)
+#define NPT_NX			BIT_ULL(63)
+
+/* Bit 7 means "maps a large page" in both formats above level 1. */
+#define TDP_SPTE_LARGE		BIT_ULL(7)
+
+#define TDP_SPTE_PFN_MASK	GENMASK_ULL(51, 12)
+
+/*
+ * Bit 11 is ignored by both walkers; tdproot sets it in every entry it
+ * considers present, so "present" means the same thing in both formats and
+ * a frozen entry (below) can never look present.
+ */
+#define TDP_SPTE_SW_PRESENT	BIT_ULL(11)
+
+/*
+ * An entry that one thread owns while it changes it. The value is
+ * non-present for both hardware walkers (EPT R/W/X and NPT P are clear),
+ * lacks the software present bit, and is never produced by any other path,
+ * so an atomic writer that reads it knows to back off and retry.
+ */
+#define TDP_SPTE_FROZEN		(BIT_ULL(62) | BIT_ULL(9) | BIT_ULL(8) | \
+				 BIT_ULL(7) | BIT_ULL(5))
+
+static inline bool tdp_spte_present(u64 spte)
+{
+	return spte & TDP_SPTE_SW_PRESENT;
+}
+
+static inline bool tdp_spte_frozen(u64 spte)
+{
+	return spte == TDP_SPTE_FROZEN;
+}
+
+static inline bool tdp_spte_leaf(u64 spte, int level)
+{
+	return level == TDP_PG_LEVEL_4K || (spte & TDP_SPTE_LARGE);
+}
+
+static inline u64 tdp_spte_pfn(u64 spte)
+{
+	return (spte & TDP_SPTE_PFN_MASK) >> PAGE_SHIFT;
+}
+
+/* Number of 4 KiB frames mapped by one entry at @level. */
+static inline u64 tdp_level_pages(int level)
+{
+	return 1ULL << ((level - 1) * TDP_PT_SHIFT);
+}
+
+static inline unsigned int tdp_spte_index(u64 gfn, int level)
+{
+	return (gfn >> ((level - 1) * TDP_PT_SHIFT)) & (TDP_PT_ENTRIES - 1);
+}
+
+/* Guest frames a root of @levels levels can address (48 or 57 bits). */
+static inline u64 tdp_max_gfn(int levels)
+{
+	return 1ULL << (levels * TDP_PT_SHIFT);
+}
+
+/**
+ * tdp_make_leaf_spte() - Build a present leaf entry.
+ * @fmt: EPT or NPT.
+ * @pfn: first host frame of the mapping.
+ * @level: 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB).
+ * @write: the access that faulted it in was a write (sets the dirty bit).
+ *
+ * Return: the entry, readable, writable and executable, write-back memory.
+ */
+u64 tdp_make_leaf_spte(enum tdp_format fmt, u64 pfn, int level, bool write);
+
+/**
+ * tdp_make_table_spte() - Build an entry that points to a lower table.
+ * @fmt: EPT or NPT.
+ * @table_pa: physical address of the 4 KiB child table.
+ *
+ * Return: the entry, permissive so the leaf alone decides access rights.
+ */
+u64 tdp_make_table_spte(enum tdp_format fmt, phys_addr_t table_pa);
+
+/**
+ * tdp_root_pointer() - The value hardware would load to walk a root.
+ * @fmt: EPT or NPT.
+ * @levels: 4 or 5.
+ * @root_pa: physical address of the top-level table.
+ *
+ * Return: an EPTP (walk length, WB, A/D enabled) or an nCR3.
+ */
+u64 tdp_root_pointer(enum tdp_format fmt, int levels, phys_addr_t root_pa);
+
+#endif /* _TDPROOT_SPTE_H */

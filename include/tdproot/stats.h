@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters and latency histograms. Every VM has a set; the module keeps a
+ * second set that every VM update also feeds, so module-wide totals survive
+ * the VMs that produced them.
+ */
+#ifndef _TDPROOT_STATS_H
+#define _TDPROOT_STATS_H
+
+#include <linux/atomic.h>
+#include <linux/seq_file.h>
+#include <linux/types.h>
+
+/*
+ * x(name): a counter, only ever increased.
+ * g(name): a gauge, increased and decreased.
+ * m(name): a maximum.
+ */
+#define TDP_STATS(x, g, m)				\
+	x(roots_allocated) x(roots_freed)		\
+	x(pt_pages_allocated) x(pt_pages_freed)		\
+	g(leaf_sptes)					\
+	x(faults) x(fault_retries) x(spurious_faults)	\
+	x(zaps_all) x(zaps_range) x(root_zaps)		\
+	x(zap_yields) x(root_invalidations)		\
+	x(vcpu_reloads) x(role_flips) x(tlb_flushes)	\
+	x(accesses) x(integrity_errors)			\
+	x(invariant_errors)				\
+	m(max_lock_hold_ns)
+
+#define TDP_STAT_ENUM(name) TDP_STAT_##name,
+
+enum tdp_stat {
+	TDP_STATS(TDP_STAT_ENUM, TDP_STAT_ENUM, TDP_STAT_ENUM)
+	TDP_STAT_NR
+};
+
+#undef TDP_STAT_ENUM
+
+/* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)). */
+#define TDP_HIST_BUCKETS	40
+
+struct tdp_hist {
+	atomic64_t bucket[TDP_HIST_BUCKETS];
+};
+
+enum tdp_hist_id {
+	TDP_HIST_LOCK_HOLD,
+	TDP_HIST_VCPU_STALL,
+	TDP_HIST_NR
+};
+
+struct tdp_stats {
+	atomic64_t v[TDP_STAT_NR];
+	struct tdp_hist hist[TDP_HIST_NR];
+};
+
+extern struct tdp_stats tdp_global_stats;
+extern const char *const tdp_stat_names[TDP_STAT_NR];
+extern const char *const tdp_hist_names[TDP_HIST_NR];
+
+/**
+ * tdp_stat_add() - Add to a VM counter and to the module-wide one.
+ * @s: the VM's statistics.
+ * @stat: which counter.
+ * @delta: amount, negative only for gauges.
+ */
+static inline void tdp_stat_add(struct tdp_stats *s, enum tdp_stat stat, s64 delta)
+{
+	atomic64_add(delta, &s->v[stat]);
+	atomic64_add(delta, &tdp_global_stats.v[stat]);
+}
+
+static inline void tdp_stat_inc(struct tdp_stats *s, enum tdp_stat stat)
+{
+	tdp_stat_add(s, stat, 1);
+}
+
+/**
+ * tdp_stat_max() - Raise a maximum, in the VM and module-wide.
+ * @s: the VM's statistics.
+ * @stat: which maximum.
+ * @val: the new sample.
+ */
+void tdp_stat_max(struct tdp_stats *s, enum tdp_stat stat, u64 val);
+
+/**
+ * tdp_hist_record() - Count one latency sample.
+ * @s: the VM's statistics.
+ * @id: which histogram.
+ * @ns: the sample in nanoseconds.
+ */
+void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns);
+
+/**
+ * tdp_hist_reset() - Empty a histogram.
+ * @s: the VM's statistics.
+ * @id: which histogram.
+ */
+void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id);
+
+/**
+ * tdp_hist_show() - Print a histogram for people: bucket, count, a bar,
+ * then p50, p99 and max.
+ * @m: the seq_file of a debugfs read.
+ * @s: the VM's statistics.
+ * @id: which histogram.
+ */
+void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id);
+
+/**
+ * tdp_stats_show() - Print every counter as "key value" lines, with the
+ * derived gauges roots_live and pt_pages_live.
+ * @m: the seq_file of a debugfs read.
+ * @s: the statistics to print.
+ */
+void tdp_stats_show(struct seq_file *m, struct tdp_stats *s);
+
+#endif /* _TDPROOT_STATS_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one page-table walker. Faults, zaps, range zaps, the vCPU's lockless
+ * translation and the roots dump all move through a root with it.
+ *
+ * The walk is pre-order: an entry is visited, then (if it points to a table
+ * and the walk may go below its level) the entries of that table, then its
+ * right sibling. A caller holding mmu_lock may yield between entries; the
+ * walk then restarts from the root at the frame it had reached.
+ */
+#ifndef _TDPROOT_WALK_H
+#define _TDPROOT_WALK_H
+
+#include <linux/types.h>
+
+#include <tdproot/lock.h>
+#include <tdproot/spte.h>
+
+struct tdp_iter {
+	/* Table being walked at each level; pt_path[level - 1]. */
+	u64 *pt_path[TDP_MAX_LEVEL];
+	/* The entry the walk is at, and the value last read from it. */
+	u64 *sptep;
+	u64 old_spte;
+	/* First guest frame mapped by *sptep. */
+	u64 gfn;
+	/*
+	 * The frame the walk has reached at the lowest level it visits; a
+	 * restart resumes here. Only moves forward.
+	 */
+	u64 next_gfn;
+	/* Frames at or past this one are not visited. */
+	u64 end_gfn;
+	/* next_gfn at the last yield: never yield twice at the same frame. */
+	u64 yielded_gfn;
+	int level;
+	int root_level;
+	/* The walk does not go below this level. */
+	int min_level;
+	/* False once the walk has left the range or the root. */
+	bool valid;
+	/* The lock was dropped: the next step restarts from the root. */
+	bool yielded;
+};
+
+/**
+ * tdp_read_spte() - Read an entry of a table that may be unlinked concurrently.
+ * @sptep: the entry.
+ *
+ * Tables are freed only after an RCU grace period, so inside an RCU read-side
+ * section the memory stays a table page even if it was unlinked a moment ago;
+ * the value read may be stale (frozen entries included), never garbage.
+ *
+ * Return: the entry's value.
+ */
+static inline u64 tdp_read_spte(u64 *sptep)
+{
+	return READ_ONCE(*sptep);
+}
+
+/**
+ * tdp_iter_start() - Position a walk on the root entry covering @start.
+ * @iter: the iterator.
+ * @root_pt: the root's top-level table.
+ * @root_level: 4 or 5.
+ * @min_level: lowest level the walk visits.
+ * @start: first guest frame of interest.
+ * @end: first guest frame past the range.
+ *
+ * Locking: the caller is in an RCU read-side section for the whole walk.
+ */
+void tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
+		    int min_level, u64 start, u64 end);
+
+/**
+ * tdp_iter_next() - Step to the next entry in pre-order, or restart from the
+ * root after a yield.
+ * @iter: the iterator.
+ */
+void tdp_iter_next(struct tdp_iter *iter);
+
+/**
+ * tdp_iter_cond_resched() - Yield mmu_lock and the RCU read side if someone
+ * needs the CPU or the lock, unless the walk already yielded at this frame.
+ * @iter: the iterator.
+ * @lk: the held mmu_lock.
+ *
+ * After a yield the caller must not act on the current entry: it continues
+ * its loop, and the next step restarts the walk from the root at
+ * @iter->next_gfn.
+ *
+ * Locking: mmu_lock held as recorded in @lk, inside rcu_read_lock().
+ *
+ * Return: true if the walk yielded.
+ */
+bool tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk);
+
+#define for_each_tdp_pte_min_level(iter, root_pt, root_level, min_level, start, end) \
+	for (tdp_iter_start(&(iter), root_pt, root_level, min_level, start, end); \
+	     (iter).valid && (iter).gfn < (iter).end_gfn;			 \
+	     tdp_iter_next(&(iter)))
+
+#define for_each_tdp_pte(iter, root_pt, root_level, start, end)		\
+	for_each_tdp_pte_min_level(iter, root_pt, root_level, TDP_PG_LEVEL_4K, start, end)
+
+#endif /* _TDPROOT_WALK_H */

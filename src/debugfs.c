@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/tdproot/: create and destroy VMs, drive them, read
+ * their statistics. Every file is root-only. Input is parsed strictly: a
+ * malformed write changes nothing and fails with -EINVAL (-EEXIST for a
+ * duplicate VM name, -ENOENT for an unknown one). Only the API in include/
+ * is used here.
+ */
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <tdproot/debugfs.h>
+#include <tdproot/mmu.h>
+#include <tdproot/vcpu.h>
+
+#define TDP_GUEST_NAME_MAX	32
+#define TDP_DEFAULT_MEM		(128ULL << 20)
+#define TDP_MAX_FLIP_MS		60000
+
+struct tdp_guest;
+
+/* One debugfs file: what it shows and what it accepts. */
+struct tdp_file_op {
+	const char *name;
+	umode_t mode;
+	bool in_hist;
+	int (*show)(struct seq_file *m, struct tdp_guest *g, int arg);
+	int (*store)(struct tdp_guest *g, char *buf, int arg);
+	int arg;
+};
+
+struct tdp_file {
+	struct tdp_guest *g;		/* NULL for the top-level files */
+	const struct tdp_file_op *op;
+};
+
+struct tdp_guest {
+	struct list_head node;		/* tdp_guests */
+	char name[TDP_GUEST_NAME_MAX];
+	struct tdp_vm *vm;
+	struct tdp_vcpus *vcpus;
+	struct dentry *dir;
+	struct tdp_file files[];
+};
+
+static struct dentry *tdp_debugfs_dir;
+static LIST_HEAD(tdp_guests);
+/* Guards tdp_guests and serialises create and destroy. */
+static DEFINE_MUTEX(tdp_guests_lock);
+
+/* ---- parsing ---- */
+
+/* Next whitespace-separated token of *s, or NULL at the end. */
+static char *tdp_next_token(char **s)
+{
+	char *tok;
+
+	while ((tok = strsep(s, " \t\n")))
+		if (*tok)
+			return tok;
+	return NULL;
+}
+
+static int tdp_parse_u64(const char *s, u64 *out)
+{
+	/* Digits only (0x for hex): no sign, no suffix. */
+	if (!isdigit(*s) || kstrtoull(s, 0, out))
+		return -EINVAL;
+	return 0;
+}
+
+/* SIZE: digits with an optional K, M, G or T suffix (powers of 1024). */
+static int tdp_parse_size(const char *s, u64 *out)
+{
+	static const char suffixes[] = "KMGT";
+	size_t len = strlen(s);
+	unsigned int shift = 0;
+	const char *suffix;
+	char digits[24];
+	u64 v;
+
+	if (!len || len >= sizeof(digits))
+		return -EINVAL;
+	suffix = strchr(suffixes, toupper(s[len - 1]));
+	if (suffix && *suffix) {
+		shift = 10 * (suffix - suffixes + 1);
+		len--;
+	}
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	if (!len || strspn(digits, "0123456789") != len || kstrtoull(digits, 10, &v))
+		return -EINVAL;
+	if (v > (U64_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+/* Index of @s in @names, or -EINVAL. */
+static int tdp_parse_choice(const char *s, const char *const *names, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	return -EINVAL;
+}
+
+/*
+ * Split "key=value" and check the key is known and new; returns its index
+ * in @keys, and points *val at the value.
+ */
+static int tdp_parse_kv(char *tok, const char *const *keys, int nr,
+			unsigned long *seen, char **val)
+{
+	char *eq = strchr(tok, '=');
+	int k;
+
+	if (!eq || eq == tok || !eq[1])
+		return -EINVAL;
+	*eq = '\0';
+	*val = eq + 1;
+	k = tdp_parse_choice(tok, keys, nr);
+	if (k < 0 || __test_and_set_bit(k, seen))
+		return -EINVAL;
+	return k;
+}
+
+/* "GFN NR" and nothing else. */
+static int tdp_parse_range(char *buf, u64 *gfn, u64 *nr)
+{
+	char *a = tdp_next_token(&buf);
+	char *b = tdp_next_token(&buf);
+
+	if (!a || !b || tdp_next_token(&buf) ||
+	    tdp_parse_u64(a, gfn) || tdp_parse_u64(b, nr))
+		return -EINVAL;
+	return 0;
+}
+
+static bool tdp_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && len < TDP_GUEST_NAME_MAX && name[0] != '.' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len &&
+	       strcmp(name, "create") && strcmp(name, "destroy") && strcmp(name, "stats");
+}
+
+enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_NR };
+
+static const char *const tdp_create_keys[K_NR] = {
+	"mem", "backing", "format", "levels", "policy", "huge",
+};
+static const char *const tdp_format_names[] = { "ept", "npt" };
+static const char *const tdp_policy_names[] = { "seed", "pinned" };
+static const char *const tdp_huge_names[] = { NULL, "4k", "2m", "1g" };
+static const char *const tdp_level_names[] = { "4", "5" };
+
+static int tdp_parse_create(char *buf, char **name, struct tdp_vm_params *p)
+{
+	unsigned long seen = 0;
+	char *tok, *val;
+	int k, v;
+
+	*name = tdp_next_token(&buf);
+	if (!*name || !tdp_name_ok(*name))
+		return -EINVAL;
+
+	*p = (struct tdp_vm_params) {
+		.mem_bytes = TDP_DEFAULT_MEM,
+		.format = TDP_FMT_EPT,
+		.levels = 4,
+		.policy = TDP_POLICY_SEED,
+		.leaf_level = TDP_PG_LEVEL_4K,
+	};
+
+	while ((tok = tdp_next_token(&buf))) {
+		char arg[48];
+
+		strscpy(arg, tok, sizeof(arg));
+		k = tdp_parse_kv(tok, tdp_create_keys, K_NR, &seen, &val);
+		switch (k) {
+		case K_MEM:
+			v = tdp_parse_size(val, &p->mem_bytes);
+			break;
+		case K_BACKING:
+			v = tdp_parse_size(val, &p->backing_bytes);
+			break;
+		case K_FORMAT:
+			v = tdp_parse_choice(val, tdp_format_names, ARRAY_SIZE(tdp_format_names));
+			p->format = v;
+			break;
+		case K_LEVELS:
+			v = tdp_parse_choice(val, tdp_level_names, ARRAY_SIZE(tdp_level_names));
+			p->levels = v + 4;
+			break;
+		case K_POLICY:
+			v = tdp_parse_choice(val, tdp_policy_names, ARRAY_SIZE(tdp_policy_names));
+			p->policy = v;
+			break;
+		case K_HUGE:
+			v = tdp_parse_choice(val, tdp_huge_names, ARRAY_SIZE(tdp_huge_names));
+			p->leaf_level = v;
+			break;
+		default:
+			v = -EINVAL;
+		}
+		if (v < 0) {
+			pr_warn_ratelimited("create %s: bad argument '%s'\n", *name, arg);
+			return -EINVAL;
+		}
+	}
+	if (!test_bit(K_BACKING, &seen))
+		p->backing_bytes = p->mem_bytes;
+	return 0;
+}
+
+enum { W_PATTERN, W_WRITE_PCT, W_FLIP_MS, W_NR };
+
+static const char *const tdp_workload_keys[W_NR] = { "pattern", "write_pct", "flip_ms" };
+
+static int tdp_parse_workload(char *buf, struct tdp_workload *wl)
+{
+	unsigned long seen = 0;
+	char *tok, *val;
+	u64 n;
+	int k;
+
+	*wl = (struct tdp_workload) { .pattern = TDP_PATTERN_IDLE };
+	while ((tok = tdp_next_token(&buf))) {
+		k = tdp_parse_kv(tok, tdp_workload_keys, W_NR, &seen, &val);
+		if (k == W_PATTERN) {
+			k = tdp_parse_choice(val, tdp_pattern_names, TDP_PATTERN_NR);
+			wl->pattern = k;
+		} else if (k == W_WRITE_PCT) {
+			if (tdp_parse_u64(val, &n) || n > 100)
+				k = -EINVAL;
+			wl->write_pct = n;
+		} else if (k == W_FLIP_MS) {
+			if (tdp_parse_u64(val, &n) || n > TDP_MAX_FLIP_MS)
+				k = -EINVAL;
+			wl->flip_ms = n;
+		}
+		if (k < 0)
+			return -EINVAL;
+	}
+	return test_bit(W_PATTERN, &seen) ? 0 : -EINVAL;
+}
+
+/* ---- per-VM files ---- */
+
+static int tdp_vcpus_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+{
+	seq_printf(m, "%u\n", tdp_vcpus_count(g->vcpus));
+	return 0;
+}
+
+static int tdp_vcpus_file_store(struct tdp_guest *g, char *buf, int arg)
+{
+	u64 nr;
+
+	if (tdp_parse_u64(buf, &nr) || nr > TDP_MAX_VCPUS) {
+		pr_warn_ratelimited("vm %s: vcpus takes 0..%d\n", g->name, TDP_MAX_VCPUS);
+		return -EINVAL;
+	}
+	return tdp_vcpus_set_count(g->vcpus, nr);
+}
+
+static int tdp_workload_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+{
+	struct tdp_workload wl;
+
+	tdp_vcpus_get_workload(g->vcpus, &wl);
+	seq_printf(m, "pattern=%s write_pct=%u flip_ms=%u\n",
+		   tdp_pattern_names[wl.pattern], wl.write_pct, wl.flip_ms);
+	return 0;
+}
+
+static int tdp_workload_file_store(struct tdp_guest *g, char *buf, int arg)
+{
+	struct tdp_workload wl;
+
+	if (tdp_parse_workload(buf, &wl)) {
+		pr_warn_ratelimited("vm %s: workload takes pattern=idle|seq|random|hot [write_pct=0..100] [flip_ms=0..%d]\n",
+				    g->name, TDP_MAX_FLIP_MS);
+		return -EINVAL;
+	}
+	tdp_vcpus_set_workload(g->vcpus, &wl);
+	return 0;
+}
+
+static int tdp_populate_file_store(struct tdp_guest *g, char *buf, int arg)
+{
+	u64 gfn, nr;
+
+	if (tdp_parse_range(buf, &gfn, &nr))
+		return -EINVAL;
+	return tdp_vm_populate(g->vm, gfn, nr);
+}
+
+static int tdp_zap_all_file_store(struct tdp_guest *g, char *buf, int arg)
+{
+	if (strcmp(buf, "1"))
+		return -EINVAL;
+	return tdp_vm_zap_all(g->vm);
+}
+
+static int tdp_zap_range_file_store(struct tdp_guest *g, char *buf, int arg)
+{
+	u64 gfn, nr;
+
+	if (tdp_parse_range(buf, &gfn, &nr))
+		return -EINVAL;
+	return tdp_vm_zap_range(g->vm, gfn, nr);
+}
+
+static int tdp_stats_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+{
+	tdp_stats_show(m, tdp_vm_stats(g->vm));
+	seq_printf(m, "vcpus %u\n", tdp_vcpus_count(g->vcpus));
+	return 0;
+}
+
+static int tdp_roots_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+{
+	tdp_vm_show_roots(m, g->vm);
+	return 0;
+}
+
+static int tdp_hist_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+{
+	tdp_hist_show(m, tdp_vm_stats(g->vm), arg);
+	return 0;
+}
+
+static int tdp_hist_file_store(struct tdp_guest *g, char *buf, int arg)
+{
+	if (strcmp(buf, "0"))
+		return -EINVAL;
+	tdp_hist_reset(tdp_vm_stats(g->vm), arg);
+	return 0;
+}
+
+static const struct tdp_file_op tdp_vm_file_ops[] = {
+	{ "vcpus", 0600, false, tdp_vcpus_file_show, tdp_vcpus_file_store },
+	{ "workload", 0600, false, tdp_workload_file_show, tdp_workload_file_store },
+	{ "populate", 0200, false, NULL, tdp_populate_file_store },
+	{ "zap_all", 0200, false, NULL, tdp_zap_all_file_store },
+	{ "zap_range", 0200, false, NULL, tdp_zap_range_file_store },
+	{ "stats", 0400, false, tdp_stats_file_show, NULL },
+	{ "roots", 0400, false, tdp_roots_file_show, NULL },
+	{ "lock_hold", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
+	  TDP_HIST_LOCK_HOLD },
+	{ "vcpu_stall", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
+	  TDP_HIST_VCPU_STALL },
+};
+
+/* ---- file operations shared by every file ---- */
+
+static int tdp_file_show(struct seq_file *m, void *unused)
+{
+	struct tdp_file *f = m->private;
+
+	return f->op->show(m, f->g, f->op->arg);
+}
+
+static int tdp_file_open(struct inode *inode, struct file *file)
+{
+	struct tdp_file *f = inode->i_private;
+
+	/* Root bypasses the mode bits, so refuse the unsupported direction here. */
+	if (((file->f_mode & FMODE_READ) && !f->op->show) ||
+	    ((file->f_mode & FMODE_WRITE) && !f->op->store))
+		return -EPERM;
+	return single_open(file, tdp_file_show, f);
+}
+
+static ssize_t tdp_file_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct tdp_file *f = ((struct seq_file *)file->private_data)->private;
+	char *buf;
+	int ret;
+
+	if (!count || count >= PAGE_SIZE)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	/* A NUL inside the write is malformed, not a terminator. */
+	if (strlen(buf) != count)
+		ret = -EINVAL;
+	else
+		ret = f->op->store(f->g, strim(buf), f->op->arg);
+	kfree(buf);
+	return ret ? ret : count;
+}
+
+static const struct file_operations tdp_file_fops = {
+	.owner = THIS_MODULE,
+	.open = tdp_file_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = tdp_file_write,
+	.release = single_release,
+};
+
+/* ---- VMs ---- */
+
+/* debugfs makes directories 0755; tdproot's are root-only like its files. */
+static struct dentry *tdp_debugfs_mkdir(const char *name, struct dentry *parent)
+{
+	struct dentry *d = debugfs_create_dir(name, parent);
+
+	if (!IS_ERR(d))
+		d_inode(d)->i_mode = S_IFDIR | 0700;
+	return d;
+}
+
+static struct tdp_guest *tdp_guest_find(const char *name)
+{
+	struct tdp_guest *g;
+
+	lockdep_assert_held(&tdp_guests_lock);
+	list_for_each_entry(g, &tdp_guests, node)
+		if (!strcmp(g->name, name))
+			return g;
+	return NULL;
+}
+
+/* Tear down a guest already off the list. */
+static void tdp_guest_free(struct tdp_guest *g)
+{
+	/* Waits for every operation in flight on this guest's files. */
+	debugfs_remove_recursive(g->dir);
+	if (g->vcpus)
+		tdp_vcpus_destroy(g->vcpus);
+	if (g->vm)
+		tdp_vm_destroy(g->vm);
+	kfree(g);
+}
+
+static int tdp_guest_files(struct tdp_guest *g)
+{
+	struct dentry *hist = tdp_debugfs_mkdir("hist", g->dir);
+	int i;
+
+	if (IS_ERR(hist))
+		return PTR_ERR(hist);
+	for (i = 0; i < ARRAY_SIZE(tdp_vm_file_ops); i++) {
+		const struct tdp_file_op *op = &tdp_vm_file_ops[i];
+		struct dentry *d;
+
+		g->files[i] = (struct tdp_file) { .g = g, .op = op };
+		d = debugfs_create_file(op->name, op->mode, op->in_hist ? hist : g->dir,
+					&g->files[i], &tdp_file_fops);
+		if (IS_ERR(d))
+			return PTR_ERR(d);
+	}
+	return 0;
+}
+
+static int tdp_create_store(struct tdp_guest *unused, char *buf, int arg)
+{
+	struct tdp_vm_params params;
+	struct tdp_guest *g;
+	char *name;
+	int ret;
+
+	if (tdp_parse_create(buf, &name, &params)) {
+		pr_warn_ratelimited("create takes \"NAME [mem=SIZE] [backing=SIZE] [format=ept|npt] [levels=4|5] [policy=seed|pinned] [huge=4k|2m|1g]\"\n");
+		return -EINVAL;
+	}
+	ret = tdp_vm_params_check(&params);
+	if (ret)
+		return ret;
+
+	g = kzalloc(struct_size(g, files, ARRAY_SIZE(tdp_vm_file_ops)), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	strscpy(g->name, name, sizeof(g->name));
+
+	mutex_lock(&tdp_guests_lock);
+	if (tdp_guest_find(name)) {
+		ret = -EEXIST;
+		goto fail;
+	}
+	g->vm = tdp_vm_create(&params, name);
+	if (IS_ERR(g->vm)) {
+		ret = PTR_ERR(g->vm);
+		g->vm = NULL;
+		goto fail;
+	}
+	g->vcpus = tdp_vcpus_create(g->vm, name);
+	if (!g->vcpus) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	g->dir = tdp_debugfs_mkdir(name, tdp_debugfs_dir);
+	if (IS_ERR(g->dir)) {
+		ret = PTR_ERR(g->dir);
+		g->dir = NULL;
+		goto fail;
+	}
+	ret = tdp_guest_files(g);
+	if (ret)
+		goto fail;
+	list_add_tail(&g->node, &tdp_guests);
+	mutex_unlock(&tdp_guests_lock);
+	return 0;
+
+fail:
+	tdp_guest_free(g);
+	mutex_unlock(&tdp_guests_lock);
+	return ret;
+}
+
+static int tdp_destroy_store(struct tdp_guest *unused, char *buf, int arg)
+{
+	struct tdp_guest *g;
+
+	if (!tdp_name_ok(buf))
+		return -EINVAL;
+
+	mutex_lock(&tdp_guests_lock);
+	g = tdp_guest_find(buf);
+	if (g) {
+		list_del(&g->node);
+		tdp_guest_free(g);
+	}
+	mutex_unlock(&tdp_guests_lock);
+	return g ? 0 : -ENOENT;
+}
+
+static int tdp_global_stats_show(struct seq_file *m, struct tdp_guest *unused, int arg)
+{
+	seq_printf(m, "vms %d\n", tdp_vm_count());
+	tdp_stats_show(m, &tdp_global_stats);
+	return 0;
+}
+
+static const struct tdp_file_op tdp_top_file_ops[] = {
+	{ "create", 0200, false, NULL, tdp_create_store },
+	{ "destroy", 0200, false, NULL, tdp_destroy_store },
+	{ "stats", 0400, false, tdp_global_stats_show, NULL },
+};
+
+static struct tdp_file tdp_top_files[ARRAY_SIZE(tdp_top_file_ops)];
+
+int tdp_debugfs_init(void)
+{
+	int i;
+
+	tdp_debugfs_dir = tdp_debugfs_mkdir(KBUILD_MODNAME, NULL);
+	if (IS_ERR(tdp_debugfs_dir))
+		return PTR_ERR(tdp_debugfs_dir);
+	for (i = 0; i < ARRAY_SIZE(tdp_top_file_ops); i++) {
+		struct dentry *d;
+
+		tdp_top_files[i].op = &tdp_top_file_ops[i];
+		d = debugfs_create_file(tdp_top_file_ops[i].name, tdp_top_file_ops[i].mode,
+					tdp_debugfs_dir, &tdp_top_files[i], &tdp_file_fops);
+		if (IS_ERR(d)) {
+			debugfs_remove_recursive(tdp_debugfs_dir);
+			return PTR_ERR(d);
+		}
+	}
+	return 0;
+}
+
+void tdp_debugfs_exit(void)
+{
+	struct tdp_guest *g, *tmp;
+
+	/* Open files pin the module, so no operation is in flight here. */
+	debugfs_remove_recursive(tdp_debugfs_dir);
+	mutex_lock(&tdp_guests_lock);
+	list_for_each_entry_safe(g, tmp, &tdp_guests, node) {
+		list_del(&g->node);
+		g->dir = NULL;	/* removed with the top directory */
+		tdp_guest_free(g);
+	}
+	mutex_unlock(&tdp_guests_lock);
+}

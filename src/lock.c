@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmu_lock acquisition with hold-time accounting. */
+
+#include <linux/ktime.h>
+#include <linux/sched.h>
+
+#include <tdproot/lock.h>
+
+static u64 tdp_lock_account(struct tdp_lock *lk)
+{
+	u64 held = ktime_get_ns() - lk->start_ns;
+
+	tdp_stat_max(lk->stats, TDP_STAT_max_lock_hold_ns, held);
+	tdp_hist_record(lk->stats, TDP_HIST_LOCK_HOLD, held);
+	return held;
+}
+
+void tdp_lock_acquire(struct tdp_lock *lk, rwlock_t *rwlock,
+		      struct tdp_stats *stats, bool shared) __acquires(rwlock)
+{
+	lk->rwlock = rwlock;
+	lk->stats = stats;
+	lk->shared = shared;
+	lk->name = "";
+	if (shared)
+		read_lock(rwlock);
+	else
+		write_lock(rwlock);
+	lk->start_ns = ktime_get_ns();
+}
+
+void tdp_lock_release(struct tdp_lock *lk) __releases(lk->rwlock)
+{
+	tdp_lock_account(lk);
+	if (lk->shared)
+		read_unlock(lk->rwlock);
+	else
+		write_unlock(lk->rwlock);
+}
+
+bool tdp_lock_contended(const struct tdp_lock *lk)
+{
+#ifdef TDPROOT_MUTANT_no_yield
+	return false;
+#else
+	return need_resched() || rwlock_needbreak(lk->rwlock);
+#endif
+}
+
+u64 tdp_lock_yield(struct tdp_lock *lk)
+{
+	u64 held;
+
+	tdp_lock_assert_held(lk);
+	held = tdp_lock_account(lk);
+	if (lk->shared)
+		cond_resched_rwlock_read(lk->rwlock);
+	else
+		cond_resched_rwlock_write(lk->rwlock);
+	lk->start_ns = ktime_get_ns();
+	return held;
+}

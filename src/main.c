@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdproot: a lab for the lifecycle of two-dimensional-paging roots as KVM's
+ * x86 TDP MMU runs it, outside KVM.
+ */
+
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+
+#include <tdproot/debugfs.h>
+
+static int __init tdproot_init(void)
+{
+	int ret = tdp_debugfs_init();
+
+	if (ret)
+		pr_err("cannot create the debugfs interface: %d\n", ret);
+	return ret;
+}
+
+static void __exit tdproot_exit(void)
+{
+	tdp_debugfs_exit();
+#ifndef TDPROOT_MUTANT_no_rcu_barrier
+	/* Every root and table freed by call_rcu() runs module code. */
+	rcu_barrier();
+#endif
+}
+
+module_init(tdproot_init);
+module_exit(tdproot_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_VERSION(TDPROOT_VERSION);
+MODULE_AUTHOR("The tdproot developers");
+MODULE_DESCRIPTION("Lifecycle of two-dimensional-paging roots, as KVM's x86 MMU runs it");

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Roots: allocation, references and the end of a root's life.
+ *
+ * A root lives on vm->roots from allocation until its last reference is
+ * put. Writers of the list hold roots_lock (and mmu_lock in some mode);
+ * readers walk it under RCU. The root and its top-level table are freed
+ * only after a grace period, so a reader that found a root on the list may
+ * keep looking at it until it leaves its read-side section.
+ */
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "mmu_internal.h"
+#include "tdproot_trace.h"
+
+static const char *tdp_format_name(u8 format)
+{
+	return format == TDP_FMT_EPT ? "ept" : "npt";
+}
+
+static void tdp_root_free_rcu(struct rcu_head *head)
+{
+	struct tdp_root *root = container_of(head, struct tdp_root, rcu);
+	struct page *page = virt_to_page(root->pt);
+	struct tdp_vm *vm = root->vm;
+
+	set_page_private(page, 0);
+	__free_page(page);
+	kfree(root);
+	tdp_stat_inc(&vm->stats, TDP_STAT_pt_pages_freed);
+	tdp_stat_inc(&vm->stats, TDP_STAT_roots_freed);
+	tdp_free_done(vm);
+}
+
+bool tdp_get_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
+{
+#ifndef TDPROOT_MUTANT_reader_gets_invalid
+	if (READ_ONCE(root->invalid))
+		return false;
+#endif
+	if (!refcount_inc_not_zero(&root->count))
+		return false;
+#ifndef TDPROOT_MUTANT_reader_gets_invalid
+	/*
+	 * The seed's last put sets the count back to 1 after its xchg made the
+	 * root invalid; a reader whose increment lands on that 1 must see the
+	 * flag. Pairs with the full barrier of the xchg in tdp_put_root().
+	 */
+	smp_rmb();
+	if (READ_ONCE(root->invalid)) {
+		tdp_put_root(vm, root, lk);
+		return false;
+	}
+#endif
+	return true;
+}
+
+void tdp_put_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
+{
+	tdp_lock_assert_held(lk);
+again:
+#ifdef TDPROOT_MUTANT_dec_not_one
+	/* The variant rejected in the seed: a get can slip in before set(0). */
+	if (refcount_dec_not_one(&root->count))
+		return;
+#else
+	if (!refcount_dec_and_test(&root->count))
+		return;
+#endif
+
+	if (vm->p.policy == TDP_POLICY_SEED && !xchg(&root->invalid, true)) {
+		/*
+		 * Last reference to a root that still maps memory. It is
+		 * invalid now, so no reader can take a new reference, and the
+		 * count's visit to zero was never seen by a successful
+		 * inc_not_zero: this thread may own it again while it zaps.
+		 * Writers iterating all roots may take and drop references
+		 * while the zap yields, so the final put decides who frees.
+		 */
+		refcount_set(&root->count, 1);
+		tdp_stat_inc(&vm->stats, TDP_STAT_root_invalidations);
+		trace_tdproot_root_invalidate(vm->name, root->id, root->role.as_id, 1);
+		tdp_zap_root(vm, root, lk);
+		goto again;
+	}
+
+#ifdef TDPROOT_MUTANT_rezap_invalid
+	/* Upstream's endless loop: zap the already-zapped root once more. */
+	refcount_set(&root->count, 1);
+	tdp_zap_root(vm, root, lk);
+	if (!refcount_dec_and_test(&root->count))
+		return;
+#endif
+#ifdef TDPROOT_MUTANT_dec_not_one
+	refcount_set(&root->count, 0);
+#endif
+
+	/* pinned: the MMU's own reference goes only with invalidation. */
+	TDP_WARN(vm, !READ_ONCE(root->invalid));
+	TDP_WARN(vm, atomic_read(&root->zaps) != 1);
+
+	spin_lock(&vm->roots_lock);
+	list_del_rcu(&root->link);
+	spin_unlock(&vm->roots_lock);
+
+	trace_tdproot_root_free(vm->name, root->id, root->role.as_id, 1);
+	tdp_free_deferred(vm, &root->rcu, tdp_root_free_rcu);
+}
+
+struct tdp_root *tdp_next_root(struct tdp_vm *vm, struct tdp_root *prev,
+			       bool only_valid, struct tdp_lock *lk)
+{
+	struct tdp_root *next;
+
+	tdp_lock_assert_held(lk);
+
+	/*
+	 * prev is referenced, so it is still on the list; take the next
+	 * reference before dropping that one so the walk never loses its
+	 * place while the caller yields.
+	 */
+	rcu_read_lock();
+	if (prev)
+		next = list_next_or_null_rcu(&vm->roots, &prev->link,
+					     struct tdp_root, link);
+	else
+		next = list_first_or_null_rcu(&vm->roots, struct tdp_root, link);
+
+	while (next) {
+		if (only_valid ? tdp_get_root(vm, next, lk) :
+				 refcount_inc_not_zero(&next->count))
+			break;
+		next = list_next_or_null_rcu(&vm->roots, &next->link,
+					     struct tdp_root, link);
+	}
+	rcu_read_unlock();
+
+	if (prev)
+		tdp_put_root(vm, prev, lk);
+	return next;
+}
+
+static struct tdp_root *tdp_find_valid_root(struct tdp_vm *vm, struct tdp_role role,
+					    struct tdp_lock *lk)
+{
+	struct tdp_root *root;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link) {
+		if (tdp_role_equal(root->role, role) && tdp_get_root(vm, root, lk)) {
+			rcu_read_unlock();
+			return root;
+		}
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+/* Under roots_lock: is there a valid root of @role that a search would find? */
+static bool tdp_valid_root_listed(struct tdp_vm *vm, struct tdp_role role)
+{
+	struct tdp_root *root;
+
+	lockdep_assert_held(&vm->roots_lock);
+	list_for_each_entry(root, &vm->roots, link)
+		if (tdp_role_equal(root->role, role) && !READ_ONCE(root->invalid))
+			return true;
+	return false;
+}
+
+struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
+{
+	struct tdp_role role = {
+		.format = vm->p.format,
+		.levels = vm->p.levels,
+		.as_id = as_id,
+	};
+	struct tdp_root *root, *new;
+	struct page *page;
+	struct tdp_lock lk;
+
+	/* Allocate before taking mmu_lock; most loads find a root and free it. */
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!new || !page) {
+		kfree(new);
+		if (page)
+			__free_page(page);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	/*
+	 * Allocating under mmu_lock for read orders the new root against
+	 * zap_all, which invalidates under the lock for write: a root is
+	 * either on the list before an invalidation (and invalidated by it)
+	 * or allocated after it.
+	 */
+	tdp_vm_lock(vm, &lk, true);
+retry:
+	root = tdp_find_valid_root(vm, role, &lk);
+	if (!root) {
+		spin_lock(&vm->roots_lock);
+		if (tdp_valid_root_listed(vm, role)) {
+			/* Another loader won the race; share its root. */
+			spin_unlock(&vm->roots_lock);
+			goto retry;
+		}
+		root = new;
+		new = NULL;
+		root->vm = vm;
+		root->pt = page_address(page);
+		root->role = role;
+		root->id = atomic64_inc_return(&vm->next_root_id);
+		/* pinned: one reference for the caller, one for the MMU. */
+		refcount_set(&root->count, vm->p.policy == TDP_POLICY_PINNED ? 2 : 1);
+		tdp_pt_account(vm, page);
+		list_add_rcu(&root->link, &vm->roots);
+		spin_unlock(&vm->roots_lock);
+
+		tdp_stat_inc(&vm->stats, TDP_STAT_roots_allocated);
+		trace_tdproot_root_alloc(vm->name, root->id, as_id,
+					 refcount_read(&root->count),
+					 tdp_format_name(role.format), role.levels);
+	}
+	tdp_lock_release(&lk);
+
+	if (new) {
+		__free_page(page);
+		kfree(new);
+	}
+	return root;
+}
+
+void tdp_root_release(struct tdp_vm *vm, struct tdp_root *root)
+{
+	struct tdp_lock lk;
+
+	tdp_vm_lock(vm, &lk, true);
+	tdp_put_root(vm, root, &lk);
+	tdp_lock_release(&lk);
+}

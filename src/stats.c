@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Counter names, maxima and log2 latency histograms. */
+
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+
+#include <tdproot/stats.h>
+
+struct tdp_stats tdp_global_stats;
+
+#define TDP_STAT_NAME(name) [TDP_STAT_##name] = #name,
+const char *const tdp_stat_names[TDP_STAT_NR] = {
+	TDP_STATS(TDP_STAT_NAME, TDP_STAT_NAME, TDP_STAT_NAME)
+};
+
+#undef TDP_STAT_NAME
+
+const char *const tdp_hist_names[TDP_HIST_NR] = {
+	[TDP_HIST_LOCK_HOLD] = "lock_hold",
+	[TDP_HIST_VCPU_STALL] = "vcpu_stall",
+};
+
+static void tdp_atomic64_max(atomic64_t *a, u64 val)
+{
+	s64 old = atomic64_read(a);
+
+	while ((u64)old < val && !atomic64_try_cmpxchg(a, &old, val))
+		;
+}
+
+void tdp_stat_max(struct tdp_stats *s, enum tdp_stat stat, u64 val)
+{
+	tdp_atomic64_max(&s->v[stat], val);
+	tdp_atomic64_max(&tdp_global_stats.v[stat], val);
+}
+
+void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns)
+{
+	unsigned int b = ns ? ilog2(ns) : 0;
+
+	atomic64_inc(&s->hist[id].bucket[min(b, TDP_HIST_BUCKETS - 1U)]);
+}
+
+void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id)
+{
+	unsigned int i;
+
+	for (i = 0; i < TDP_HIST_BUCKETS; i++)
+		atomic64_set(&s->hist[id].bucket[i], 0);
+}
+
+/* Print a nanosecond bound the way people read it: 512ns, 33us, 1ms, 2s. */
+static void tdp_seq_ns(struct seq_file *m, u64 ns)
+{
+	static const char *const unit[] = { "ns", "us", "ms", "s" };
+	unsigned int u = 0;
+
+	while (u < ARRAY_SIZE(unit) - 1 && ns >= 1000) {
+		ns = div_u64(ns, 1000);
+		u++;
+	}
+	seq_printf(m, "%6llu%-2s", ns, unit[u]);
+}
+
+/* Upper bound of the bucket holding the sample of rank @rank (1-based). */
+static u64 tdp_hist_rank(const u64 *cnt, u64 rank)
+{
+	u64 seen = 0;
+	unsigned int i;
+
+	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
+		seen += cnt[i];
+		if (seen >= rank)
+			return 2ULL << i;
+	}
+	return 0;
+}
+
+void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id)
+{
+	u64 cnt[TDP_HIST_BUCKETS], total = 0, peak = 0;
+	int i, first = -1, last = -1;
+
+	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
+		cnt[i] = atomic64_read(&s->hist[id].bucket[i]);
+		total += cnt[i];
+		peak = max(peak, cnt[i]);
+		if (cnt[i]) {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+	}
+	seq_printf(m, "# %s: %llu samples, log2 buckets\n", tdp_hist_names[id], total);
+	for (i = first; total && i <= last; i++) {
+		unsigned int bar = div64_u64(cnt[i] * 40, peak);
+
+		seq_puts(m, "[");
+		tdp_seq_ns(m, i ? 1ULL << i : 0);
+		seq_puts(m, ", ");
+		tdp_seq_ns(m, 2ULL << i);
+		seq_printf(m, ") %10llu |%.*s\n", cnt[i], bar,
+			   "****************************************");
+	}
+	/* Percentiles are bucket upper bounds: at most 2x above the truth. */
+	seq_printf(m, "p50 %llu\np99 %llu\nmax %llu\n",
+		   total ? tdp_hist_rank(cnt, div64_u64(total + 1, 2)) : 0,
+		   total ? tdp_hist_rank(cnt, total - div64_u64(total, 100)) : 0,
+		   last >= 0 ? 2ULL << last : 0);
+}
+
+void tdp_stats_show(struct seq_file *m, struct tdp_stats *s)
+{
+	u64 v[TDP_STAT_NR];
+	int i;
+
+	for (i = 0; i < TDP_STAT_NR; i++) {
+		v[i] = atomic64_read(&s->v[i]);
+		seq_printf(m, "%s %lld\n", tdp_stat_names[i], (s64)v[i]);
+	}
+	seq_printf(m, "roots_live %lld\npt_pages_live %lld\n",
+		   (s64)(v[TDP_STAT_roots_allocated] - v[TDP_STAT_roots_freed]),
+		   (s64)(v[TDP_STAT_pt_pages_allocated] - v[TDP_STAT_pt_pages_freed]));
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Lifecycle events of the "tdproot" trace system. */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM tdproot
+
+#if !defined(_TDPROOT_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TDPROOT_TRACE_H
+
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#define TDP_TRACE_NAME	32
+
+DECLARE_EVENT_CLASS(tdproot_root_class,
+	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
+	TP_ARGS(vm, id, as_id, refcount),
+	TP_STRUCT__entry(
+		__array(char, vm, TDP_TRACE_NAME)
+		__field(u64, id)
+		__field(int, as_id)
+		__field(unsigned int, refcount)
+	),
+	TP_fast_assign(
+		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		__entry->id = id;
+		__entry->as_id = as_id;
+		__entry->refcount = refcount;
+	),
+	TP_printk("vm=%s root=%llu as=%d refcount=%u",
+		  __entry->vm, __entry->id, __entry->as_id, __entry->refcount)
+);
+
+TRACE_EVENT(tdproot_root_alloc,
+	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount,
+		 const char *format, int levels),
+	TP_ARGS(vm, id, as_id, refcount, format, levels),
+	TP_STRUCT__entry(
+		__array(char, vm, TDP_TRACE_NAME)
+		__field(u64, id)
+		__field(int, as_id)
+		__field(unsigned int, refcount)
+		__field(const char *, format)
+		__field(int, levels)
+	),
+	TP_fast_assign(
+		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		__entry->id = id;
+		__entry->as_id = as_id;
+		__entry->refcount = refcount;
+		__entry->format = format;
+		__entry->levels = levels;
+	),
+	TP_printk("vm=%s root=%llu as=%d refcount=%u role=%s/%d",
+		  __entry->vm, __entry->id, __entry->as_id, __entry->refcount,
+		  __entry->format, __entry->levels)
+);
+
+DEFINE_EVENT(tdproot_root_class, tdproot_root_invalidate,
+	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
+	TP_ARGS(vm, id, as_id, refcount));
+
+DEFINE_EVENT(tdproot_root_class, tdproot_root_zap_begin,
+	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
+	TP_ARGS(vm, id, as_id, refcount));
+
+TRACE_EVENT(tdproot_root_zap_end,
+	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount,
+		 u64 leaves, u64 duration_ns),
+	TP_ARGS(vm, id, as_id, refcount, leaves, duration_ns),
+	TP_STRUCT__entry(
+		__array(char, vm, TDP_TRACE_NAME)
+		__field(u64, id)
+		__field(int, as_id)
+		__field(unsigned int, refcount)
+		__field(u64, leaves)
+		__field(u64, duration_ns)
+	),
+	TP_fast_assign(
+		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		__entry->id = id;
+		__entry->as_id = as_id;
+		__entry->refcount = refcount;
+		__entry->leaves = leaves;
+		__entry->duration_ns = duration_ns;
+	),
+	TP_printk("vm=%s root=%llu as=%d refcount=%u leaves=%llu duration_ns=%llu",
+		  __entry->vm, __entry->id, __entry->as_id, __entry->refcount,
+		  __entry->leaves, __entry->duration_ns)
+);
+
+TRACE_EVENT(tdproot_root_free,
+	TP_PROTO(const char *vm, u64 id, int as_id, u64 pt_pages),
+	TP_ARGS(vm, id, as_id, pt_pages),
+	TP_STRUCT__entry(
+		__array(char, vm, TDP_TRACE_NAME)
+		__field(u64, id)
+		__field(int, as_id)
+		__field(u64, pt_pages)
+	),
+	TP_fast_assign(
+		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		__entry->id = id;
+		__entry->as_id = as_id;
+		__entry->pt_pages = pt_pages;
+	),
+	TP_printk("vm=%s root=%llu as=%d pt_pages=%llu",
+		  __entry->vm, __entry->id, __entry->as_id, __entry->pt_pages)
+);
+
+TRACE_EVENT(tdproot_zap_yield,
+	TP_PROTO(const char *vm, u64 gfn, int level, u64 held_ns),
+	TP_ARGS(vm, gfn, level, held_ns),
+	TP_STRUCT__entry(
+		__array(char, vm, TDP_TRACE_NAME)
+		__field(u64, gfn)
+		__field(int, level)
+		__field(u64, held_ns)
+	),
+	TP_fast_assign(
+		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		__entry->gfn = gfn;
+		__entry->level = level;
+		__entry->held_ns = held_ns;
+	),
+	TP_printk("vm=%s gfn=0x%llx level=%d held_ns=%llu",
+		  __entry->vm, __entry->gfn, __entry->level, __entry->held_ns)
+);
+
+#endif /* _TDPROOT_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE tdproot_trace
+#include <trace/define_trace.h>

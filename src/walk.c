@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pre-order page-table walker. A step is one of:
+ *
+ *  1. down: the entry points to a table and the walk may go lower, so move
+ *     to the entry of that table that covers next_gfn;
+ *  2. sideways: move to the next entry of the same table;
+ *  3. up: the table is exhausted, go back to its parent entry and try 2.
+ *
+ * When neither down nor sideways works at the root level the walk is over.
+ */
+
+#include <linux/io.h>
+#include <linux/rcupdate.h>
+
+#include <tdproot/walk.h>
+
+#include "tdproot_trace.h"
+
+static u64 *tdp_spte_child(u64 spte)
+{
+	return phys_to_virt(spte & TDP_SPTE_PFN_MASK);
+}
+
+static void tdp_iter_load(struct tdp_iter *iter)
+{
+	iter->sptep = iter->pt_path[iter->level - 1] +
+		      tdp_spte_index(iter->gfn, iter->level);
+	iter->old_spte = tdp_read_spte(iter->sptep);
+}
+
+static void tdp_iter_restart(struct tdp_iter *iter)
+{
+	iter->yielded = false;
+	iter->level = iter->root_level;
+	iter->gfn = round_down(iter->next_gfn, tdp_level_pages(iter->level));
+	iter->valid = true;
+	tdp_iter_load(iter);
+}
+
+void tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
+		    int min_level, u64 start, u64 end)
+{
+	iter->pt_path[root_level - 1] = root_pt;
+	iter->root_level = root_level;
+	iter->min_level = min_level;
+	iter->next_gfn = start;
+	iter->yielded_gfn = start;
+	iter->end_gfn = end;
+	tdp_iter_restart(iter);
+}
+
+/* Step 1: returns false if the current entry is not a table to descend into. */
+static bool tdp_iter_step_down(struct tdp_iter *iter)
+{
+	if (iter->level == iter->min_level ||
+	    !tdp_spte_present(iter->old_spte) ||
+	    tdp_spte_leaf(iter->old_spte, iter->level))
+		return false;
+
+	iter->level--;
+	iter->pt_path[iter->level - 1] = tdp_spte_child(iter->old_spte);
+	iter->gfn = round_down(iter->next_gfn, tdp_level_pages(iter->level));
+	tdp_iter_load(iter);
+	return true;
+}
+
+/* Step 2: returns false if the current entry is the last of its table. */
+static bool tdp_iter_step_side(struct tdp_iter *iter)
+{
+	if (tdp_spte_index(iter->gfn, iter->level) == TDP_PT_ENTRIES - 1)
+		return false;
+
+	iter->gfn += tdp_level_pages(iter->level);
+	iter->next_gfn = iter->gfn;
+	iter->sptep++;
+	iter->old_spte = tdp_read_spte(iter->sptep);
+	return true;
+}
+
+/* Step 3: returns false at the root, where there is no parent. */
+static bool tdp_iter_step_up(struct tdp_iter *iter)
+{
+	if (iter->level == iter->root_level)
+		return false;
+
+	iter->level++;
+	iter->gfn = round_down(iter->gfn, tdp_level_pages(iter->level));
+	tdp_iter_load(iter);
+	return true;
+}
+
+void tdp_iter_next(struct tdp_iter *iter)
+{
+	if (iter->yielded) {
+		tdp_iter_restart(iter);
+		return;
+	}
+	if (tdp_iter_step_down(iter))
+		return;
+	do {
+		if (tdp_iter_step_side(iter))
+			return;
+	} while (tdp_iter_step_up(iter));
+	iter->valid = false;
+}
+
+bool tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk)
+{
+	u64 held;
+
+	if (iter->next_gfn == iter->yielded_gfn || !tdp_lock_contended(lk))
+		return false;
+
+	rcu_read_unlock();
+	held = tdp_lock_yield(lk);
+	rcu_read_lock();
+
+	trace_tdproot_zap_yield(lk->name, iter->next_gfn, iter->level, held);
+	tdp_stat_inc(lk->stats, TDP_STAT_zap_yields);
+	iter->yielded_gfn = iter->next_gfn;
+	iter->yielded = true;
+	return true;
+}

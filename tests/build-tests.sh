@@ -1,0 +1,20 @@
+#!/bin/bash
+# Usage: build-tests.sh OUTDIR
+# Builds the static test programs (kselftest harness from the cache) and puts
+# them, with the in-guest scripts, in OUTDIR.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=host/lib.sh
+. "$here/host/lib.sh"
+out=$1
+need_pkgs gcc libc6-dev
+"$here/host/extract-src.sh"
+mkdir -p "$out"
+cflags=(-static -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -D_GNU_SOURCE
+	-I"$TDPROOT_CACHE/selftests" -I"$here")
+gcc "${cflags[@]}" -o "$out/tdproot_test" "$here/tdproot_test.c" -lpthread
+for prog in "$here"/*.c; do
+	[[ $prog == */tdproot_test.c ]] && continue
+	gcc "${cflags[@]}" -o "$out/$(basename "$prog" .c)" "$prog" -lpthread
+done
+cp "$here/suite.sh" "$out/"

@@ -1,0 +1,58 @@
+#!/bin/bash
+# Usage: check.sh [KERNEL...]   (default: 6.1 6.12)
+# The test suite: for each test kernel, build the module against its headers
+# (W=1, no warnings allowed), prove the DKMS build, boot it in QEMU and run
+# every test inside. Prints a per-kernel summary; exits non-zero on any failure.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=host/lib.sh
+. "$here/host/lib.sh"
+
+(($#)) || set -- 6.1 6.12
+version=$(make -s -C "$top" version)
+build=$top/.build
+
+"$here/host/extract-src.sh"
+"$here/build-tests.sh" "$build/bin"
+
+declare -a summary
+failed=0
+for k in "$@"; do
+	start=$SECONDS
+	kver=$("$here/host/kernel.sh" "$k")
+	image=$("$here/host/kernel.sh" --image "$k")
+	verdict=PASS notes=()
+
+	if ! ko=$("$here/build-module.sh" "$kver"); then
+		summary+=("$k ($kver): FAIL module build")
+		failed=1
+		continue
+	fi
+	if "$here/host/dkms-build.sh" "$kver" "$version" "$top" >/dev/null; then
+		notes+=("dkms ok")
+	else
+		notes+=("dkms FAILED")
+		verdict=FAIL
+	fi
+
+	out=$build/out/$k
+	info "booting $kver to run the suite (log: $out)"
+	boot=ok
+	"$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+		--cmd "suite.sh" --out "$out" --timeout 1500 || boot=failed
+	read -r plan oks notoks < <("$here/tap-count.sh" "$out/output.log")
+	notes+=("tests $oks/$plan passed")
+	((notoks == 0)) || notes+=("$notoks FAILED: $(grep -a '^not ok' "$out/output.log" | tr -d '\r' | cut -d' ' -f4- | paste -sd, -)")
+	if [[ $boot != ok || $plan -eq 0 || $oks -ne $plan || $notoks -ne 0 ]]; then
+		verdict=FAIL
+		[[ $boot == ok ]] || notes+=("boot failed")
+	fi
+	[[ $verdict == PASS ]] || failed=1
+	summary+=("$k ($kver): $verdict - $(printf '%s, ' "${notes[@]}")$((SECONDS - start))s")
+done
+
+echo
+echo "tdproot check summary:"
+printf '  %s\n' "${summary[@]}"
+exit $failed

@@ -1,0 +1,130 @@
+#!/bin/bash
+# Usage: boot.sh --kernel IMAGE [--ko PATH/tdproot.ko] [--bin DIR] --cmd "shell command"
+#                --out DIR [--timeout SEC] [--stream] [--mem 2G] [--append "cmdline"]
+# Boots IMAGE in QEMU (TCG, 2 CPUs) with a busybox initramfs holding the module
+# at /tdproot.ko and DIR's files in /bin, runs --cmd as root, powers off, and
+# judges the run. Logs land in --out: console.log (ttyS0: kernel log),
+# output.log (ttyS1: the command's stdout+stderr), qemu.log, exit_code.
+# Harness messages go to stderr; with --stream the command output goes to stdout.
+set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { die "usage: boot.sh --kernel IMAGE [--ko KO] [--bin DIR] --cmd CMD --out DIR [--timeout SEC] [--stream] [--mem SIZE] [--append ARGS]"; }
+
+kernel='' ko='' bin='' cmd='' out='' timeout=600 stream=0 mem=2G append=''
+while (($#)); do
+	case $1 in
+	--stream) stream=1; shift; continue ;;
+	--kernel | --ko | --bin | --cmd | --out | --timeout | --mem | --append)
+		(($# >= 2)) || usage
+		declare "${1#--}=$2" ;; # --mem 4G sets $mem
+	*) usage ;;
+	esac
+	shift 2
+done
+[[ -n $kernel && -n $cmd && -n $out ]] || usage
+[[ -r $kernel ]] || die "kernel image missing or unreadable: $kernel"
+[[ -z $ko || -f $ko ]] || die "no such module: $ko"
+[[ -z $bin || -d $bin ]] || die "no such directory: $bin"
+[[ $timeout =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
+need_pkgs qemu-system-x86 busybox-static cpio
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out"/{console.log,output.log,qemu.log,exit_code,initramfs.cpio.gz}
+
+# --- initramfs ----------------------------------------------------------------
+root=$(mktemp -d "$out/.root.XXXXXX")
+pid=''
+# shellcheck disable=SC2317 # called via trap
+cleanup() {
+	rm -rf "$root"
+	[[ -z $pid ]] || kill "$pid" 2>/dev/null || true # interrupted while streaming
+}
+trap cleanup EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp}
+cp /bin/busybox "$root/bin/busybox"
+[[ -z $ko ]] || cp "$ko" "$root/tdproot.ko"
+[[ -z $bin ]] || cp -RL "$bin/." "$root/bin/"
+printf '%s\n' "$cmd" >"$root/cmd.sh"
+cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin HOME=/tmp
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t tmpfs tmp /tmp
+# Raw mode: no \n -> \r\n translation in output.log.
+stty -F /dev/ttyS1 115200 raw -echo
+cd / && sh /cmd.sh >/dev/ttyS1 2>&1
+echo "TDPROOT-EXIT $?" >/dev/ttyS1
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 1
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+fi
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
+	gzip -1 >"$out/initramfs.cpio.gz"
+
+# --- boot ---------------------------------------------------------------------
+# --foreground keeps QEMU in our process group so Ctrl-C reaches it.
+qemu=(timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem"
+	-nodefaults -nographic -no-reboot -monitor none
+	-serial "file:$out/console.log" -serial "file:$out/output.log"
+	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz"
+	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 loglevel=6 $append")
+: >"$out/output.log"
+start=$SECONDS rc=0
+if ((stream)); then
+	"${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+	pid=$!
+	tail -n +1 -f --pid="$pid" "$out/output.log" || true
+	wait "$pid" || rc=$?
+	pid=''
+else
+	"${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 || rc=$?
+fi
+secs=$((SECONDS - start))
+
+# --- verdict ------------------------------------------------------------------
+touch "$out/console.log"
+reasons=()
+if ((rc == 124 || rc == 137)); then
+	reasons+=("timeout after ${timeout}s")
+elif ((rc)); then
+	reasons+=("qemu exited $rc: $(tail -n1 "$out/qemu.log")")
+fi
+code=$(tr -d '\r' <"$out/output.log" | sed -n 's/^.*TDPROOT-EXIT \([0-9]*\)$/\1/p' | tail -n1)
+if [[ -z $code ]]; then
+	reasons+=("no TDPROOT-EXIT line")
+else
+	echo "$code" >"$out/exit_code"
+	((code == 0)) || reasons+=("command exited $code")
+fi
+splat='WARNING:|BUG:|KASAN:|Oops|soft lockup|circular locking|rcu_sched detected stalls|rcu: INFO:|RCU stall|unreferenced object|Kernel panic'
+matches=$(grep -aE "$splat" "$out/console.log" || true)
+[[ -z $matches ]] || reasons+=("kernel splat in console.log")
+
+if ((${#reasons[@]} == 0)); then
+	info "boot OK (${secs}s)"
+	exit 0
+fi
+{
+	[[ -z $matches ]] || printf -- '--- splat lines:\n%s\n' "$matches"
+	echo "--- console.log (last 60 lines):"
+	tail -n 60 "$out/console.log" | tr -d '\r'
+	echo "--- output.log (last 40 lines):"
+	tail -n 40 "$out/output.log" | tr -d '\r'
+} >&2
+reason=$(printf '%s; ' "${reasons[@]}")
+info "boot FAILED: ${reason%; } (logs in $out)"
+exit 1

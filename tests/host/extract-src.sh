@@ -1,0 +1,35 @@
+#!/bin/bash
+# Usage: extract-src.sh
+# Extracts the kselftest harness (from linux-source-6.1) and checkpatch (from
+# linux-source-6.12) into $TDPROOT_CACHE. Silent unless something fails.
+set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# extract VER DEST MEMBER... - pull MEMBERs (paths below the tree's top
+# directory) out of /usr/src/linux-source-VER.tar.xz into DEST, flattened.
+extract() {
+	local ver=$1 dest=$2 tarball=/usr/src/linux-source-$1.tar.xz m top tmp incomplete=0
+	shift 2
+	for m in "$@"; do [[ -e $dest/${m##*/} ]] || incomplete=1; done
+	((incomplete)) || return 0
+	[[ -e $tarball ]] || need_pkgs "linux-source-$ver"
+	top=$(tar -tJf "$tarball" | head -n1) || true # head closes the pipe early
+	[[ $top == "linux-source-$ver/" ]] || die "unexpected top dir '$top' in $tarball"
+	mkdir -p "$TDPROOT_CACHE"
+	tmp=$(mktemp -d "$TDPROOT_CACHE/.extract.XXXXXX")
+	# shellcheck disable=SC2064 # expand $tmp now
+	trap "rm -rf '$tmp'" EXIT
+	tar -xJf "$tarball" -C "$tmp" --strip-components=1 "${@/#/$top}"
+	mkdir -p "$tmp/out"
+	for m in "$@"; do mv "$tmp/$m" "$tmp/out/"; done
+	rm -rf "$dest" # only reached when incomplete
+	mv -T "$tmp/out" "$dest"
+	rm -rf "$tmp"
+	trap - EXIT
+}
+
+extract 6.1 "$TDPROOT_CACHE/selftests" \
+	tools/testing/selftests/kselftest_harness.h tools/testing/selftests/kselftest.h
+extract 6.12 "$TDPROOT_CACHE/checkpatch" \
+	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdproot's test suite, run as root in a booted test kernel with the module
+ * loaded. Every test asserts counters the module reports through debugfs.
+ */
+#include <ftw.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "tdp_util.h"
+
+#define MODULE_PATH "/tdproot.ko"
+
+static long long gstat(const char *key)
+{
+	return tdp_stat("stats", key);
+}
+
+/* Every counter that must net to zero once all VMs are gone. */
+static void assert_module_balanced(struct __test_metadata *_metadata)
+{
+	ASSERT_EQ(0, gstat("vms"));
+	ASSERT_EQ(0, gstat("roots_live"));
+	ASSERT_EQ(0, gstat("pt_pages_live"));
+	ASSERT_EQ(0, gstat("leaf_sptes"));
+	ASSERT_EQ(0, gstat("integrity_errors"));
+	ASSERT_EQ(0, gstat("invariant_errors"));
+}
+
+/* ---- module load, debugfs, unload ---- */
+
+static int bad_modes;
+
+static int check_mode(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if ((st->st_mode & 077) || st->st_uid != 0) {
+		fprintf(stderr, "# not root-only: %s mode %o uid %d\n", path,
+			st->st_mode & 0777, st->st_uid);
+		bad_modes++;
+	}
+	return 0;
+}
+
+TEST(debugfs_root_only)
+{
+	int files_before = bad_modes;
+
+	ASSERT_EQ(0, tdp_write(TDP_DIR "/create", "modes mem=4M"));
+	ASSERT_EQ(0, nftw(TDP_DIR, check_mode, 16, FTW_PHYS));
+	ASSERT_EQ(0, tdp_write(TDP_DIR "/destroy", "modes"));
+	ASSERT_EQ(files_before, bad_modes);
+	/* The walk saw the per-VM files and the histograms. */
+	ASSERT_EQ(0, access(TDP_DIR "/stats", F_OK));
+}
+
+static int load_module(void)
+{
+	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	return ret ? -errno : 0;
+}
+
+TEST(unload_and_reload)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, tdp_write(TDP_DIR "/create", "gone mem=4M"));
+	ASSERT_EQ(0, tdp_writef("gone/populate", "0 64"));
+	/* Unloading with a VM alive must tear it down cleanly. */
+	ASSERT_EQ(0, syscall(SYS_delete_module, "tdproot", O_NONBLOCK));
+	ASSERT_EQ(-1, stat(TDP_DIR, &st));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, load_module());
+	ASSERT_EQ(0, stat(TDP_DIR "/create", &st));
+	ASSERT_EQ(-EEXIST, load_module());
+	/* A fresh module starts from zero. */
+	ASSERT_EQ(0, gstat("roots_allocated"));
+	assert_module_balanced(_metadata);
+}
+
+/* ---- exact page-table and leaf counts after populate ---- */
+
+FIXTURE(counts) {
+	char name[32];
+};
+
+FIXTURE_VARIANT(counts) {
+	const char *args;
+	unsigned long long nr;		/* frames to populate from 0 */
+	long long pt_pages;		/* root included */
+	long long leaves;
+};
+
+FIXTURE_VARIANT_ADD(counts, ept4_4k) {
+	.args = "format=ept levels=4 huge=4k mem=16M", .nr = 1024,
+	.pt_pages = 1 + 2 + 2, .leaves = 1024,
+};
+FIXTURE_VARIANT_ADD(counts, ept5_4k) {
+	.args = "format=ept levels=5 huge=4k mem=16M", .nr = 1024,
+	.pt_pages = 1 + 3 + 2, .leaves = 1024,
+};
+FIXTURE_VARIANT_ADD(counts, npt4_4k) {
+	.args = "format=npt levels=4 huge=4k mem=16M backing=1M", .nr = 4096,
+	.pt_pages = 1 + 2 + 8, .leaves = 4096,
+};
+FIXTURE_VARIANT_ADD(counts, npt5_4k) {
+	.args = "format=npt levels=5 huge=4k mem=16M", .nr = 1,
+	.pt_pages = 1 + 4, .leaves = 1,
+};
+FIXTURE_VARIANT_ADD(counts, ept4_2m) {
+	.args = "format=ept levels=4 huge=2m mem=64M backing=4M", .nr = 16384,
+	.pt_pages = 1 + 2, .leaves = 32,
+};
+FIXTURE_VARIANT_ADD(counts, npt5_2m) {
+	.args = "format=npt levels=5 huge=2m mem=64M backing=4M", .nr = 16384,
+	.pt_pages = 1 + 3, .leaves = 32,
+};
+FIXTURE_VARIANT_ADD(counts, ept4_1g) {
+	.args = "format=ept levels=4 huge=1g mem=4G backing=2M", .nr = 1ULL << 20,
+	.pt_pages = 1 + 1, .leaves = 4,
+};
+FIXTURE_VARIANT_ADD(counts, npt5_1g) {
+	.args = "format=npt levels=5 huge=1g mem=4G backing=2M", .nr = 1ULL << 20,
+	.pt_pages = 1 + 2, .leaves = 4,
+};
+
+FIXTURE_SETUP(counts)
+{
+	snprintf(self->name, sizeof(self->name), "counts");
+	ASSERT_EQ(0, tdp_writef("create", "%s policy=pinned %s", self->name, variant->args));
+}
+
+FIXTURE_TEARDOWN(counts)
+{
+	EXPECT_EQ(0, tdp_writef("destroy", "%s", self->name));
+	assert_module_balanced(_metadata);
+}
+
+TEST_F(counts, populate_then_zap_all)
+{
+	char path[128], *roots;
+	long long pt;
+	int refs, invalid;
+
+	ASSERT_EQ(0, tdp_writef("counts/populate", "0 %llu", variant->nr));
+	ASSERT_EQ(variant->pt_pages, tdp_vm_stat(self->name, "pt_pages_live"));
+	ASSERT_EQ(variant->leaves, tdp_vm_stat(self->name, "leaf_sptes"));
+	ASSERT_EQ(1, tdp_vm_stat(self->name, "roots_live"));
+
+	/* Populating again finds everything mapped. */
+	ASSERT_EQ(0, tdp_writef("counts/populate", "0 %llu", variant->nr));
+	ASSERT_EQ(variant->pt_pages, tdp_vm_stat(self->name, "pt_pages_live"));
+
+	/* The dump walks the root and agrees; only the MMU holds it. */
+	snprintf(path, sizeof(path), TDP_DIR "/%s/roots", self->name);
+	roots = tdp_read(path);
+	ASSERT_NE(NULL, roots);
+	ASSERT_EQ(3, sscanf(strchr(roots, '\n') + 1, "%*u %*s %d %d %lld", &refs, &invalid, &pt));
+	free(roots);
+	ASSERT_EQ(1, refs);
+	ASSERT_EQ(0, invalid);
+	ASSERT_EQ(variant->pt_pages, pt);
+
+	ASSERT_EQ(0, tdp_writef("counts/zap_all", "1"));
+	ASSERT_EQ(0, tdp_vm_stat(self->name, "roots_live"));
+	ASSERT_EQ(0, tdp_vm_stat(self->name, "pt_pages_live"));
+	ASSERT_EQ(0, tdp_vm_stat(self->name, "leaf_sptes"));
+	ASSERT_EQ(1, tdp_vm_stat(self->name, "root_zaps"));
+	ASSERT_EQ(1, tdp_vm_stat(self->name, "roots_freed"));
+}
+
+/* ---- the two policies ---- */
+
+FIXTURE(policy) {
+	char name[32];
+};
+
+FIXTURE_VARIANT(policy) {
+	const char *policy;
+	bool seed;
+};
+
+FIXTURE_VARIANT_ADD(policy, seed) { .policy = "seed", .seed = true };
+FIXTURE_VARIANT_ADD(policy, pinned) { .policy = "pinned", .seed = false };
+
+FIXTURE_SETUP(policy)
+{
+	snprintf(self->name, sizeof(self->name), "pol");
+	ASSERT_EQ(0, tdp_writef("create", "pol mem=64M backing=8M policy=%s", variant->policy));
+}
+
+FIXTURE_TEARDOWN(policy)
+{
+	EXPECT_EQ(0, tdp_writef("pol/vcpus", "0"));
+	EXPECT_EQ(0, tdp_writef("destroy", "pol"));
+	EXPECT_EQ(0, gstat("vms"));
+	EXPECT_EQ(0, gstat("roots_live"));
+	EXPECT_EQ(0, gstat("pt_pages_live"));
+	EXPECT_EQ(0, gstat("integrity_errors"));
+	EXPECT_EQ(0, gstat("invariant_errors"));
+}
+
+/*
+ * The seed's put path: populate holds the only reference, so its final put
+ * is a last put on a valid root: invalidate, zap once, free.
+ */
+TEST_F(policy, populate_last_put)
+{
+	ASSERT_EQ(0, tdp_writef("pol/populate", "0 2048"));
+	ASSERT_EQ(1, tdp_vm_stat("pol", "roots_allocated"));
+	ASSERT_EQ(2048, tdp_vm_stat("pol", "faults"));
+	if (variant->seed) {
+		ASSERT_EQ(1, tdp_vm_stat("pol", "root_invalidations"));
+		ASSERT_EQ(1, tdp_vm_stat("pol", "root_zaps"));
+		ASSERT_EQ(1, tdp_vm_stat("pol", "roots_freed"));
+		ASSERT_EQ(0, tdp_vm_stat("pol", "pt_pages_live"));
+		ASSERT_EQ(0, tdp_vm_stat("pol", "leaf_sptes"));
+	} else {
+		/* The MMU's reference keeps the root and its mappings. */
+		ASSERT_EQ(0, tdp_vm_stat("pol", "root_zaps"));
+		ASSERT_EQ(1, tdp_vm_stat("pol", "roots_live"));
+		ASSERT_EQ(2048, tdp_vm_stat("pol", "leaf_sptes"));
+	}
+	/* A zap_all finds nothing valid (seed) or ends the root (pinned). */
+	ASSERT_EQ(0, tdp_writef("pol/zap_all", "1"));
+	ASSERT_EQ(1, tdp_vm_stat("pol", "root_zaps"));
+	ASSERT_EQ(0, tdp_vm_stat("pol", "roots_live"));
+	ASSERT_EQ(0, tdp_vm_stat("pol", "pt_pages_live"));
+	ASSERT_EQ(0, tdp_vm_stat("pol", "invariant_errors"));
+}
+
+/* vCPUs reload onto one fresh shared root; the old one is zapped and freed. */
+TEST_F(policy, zap_all_reloads_vcpus)
+{
+	char *roots, path[64] = TDP_DIR "/pol/roots";
+	unsigned long long id_before, id_after;
+	long long reloads;
+
+	ASSERT_EQ(0, tdp_writef("pol/workload", "pattern=random write_pct=50"));
+	ASSERT_EQ(0, tdp_writef("pol/vcpus", "3"));
+	ASSERT_LT(1000, tdp_wait_stat("pol", "faults", 1000, 20));
+	ASSERT_EQ(1, tdp_vm_stat("pol", "roots_live"));
+	roots = tdp_read(path);
+	ASSERT_EQ(1, sscanf(strchr(roots, '\n') + 1, "%llu", &id_before));
+	free(roots);
+
+	reloads = tdp_vm_stat("pol", "vcpu_reloads");
+	ASSERT_EQ(0, tdp_writef("pol/zap_all", "1"));
+	/* Returned only after every vCPU reloaded and the old root was freed. */
+	ASSERT_LE(reloads + 3, tdp_vm_stat("pol", "vcpu_reloads"));
+	ASSERT_EQ(1, tdp_vm_stat("pol", "roots_live"));
+	ASSERT_EQ(1, tdp_vm_stat("pol", "root_zaps"));
+	roots = tdp_read(path);
+	ASSERT_EQ(1, sscanf(strchr(roots, '\n') + 1, "%llu", &id_after));
+	free(roots);
+	ASSERT_LT(id_before, id_after);
+
+	/* The vCPUs keep running on the new root. */
+	reloads = tdp_vm_stat("pol", "accesses");
+	ASSERT_LT(reloads, tdp_wait_stat("pol", "accesses", reloads + 1000, 20));
+
+	ASSERT_EQ(0, tdp_writef("pol/vcpus", "0"));
+	if (variant->seed) {
+		/* The last vCPU's put was the root's last put. */
+		ASSERT_EQ(0, tdp_vm_stat("pol", "roots_live"));
+		ASSERT_EQ(2, tdp_vm_stat("pol", "root_zaps"));
+	} else {
+		ASSERT_EQ(1, tdp_vm_stat("pol", "roots_live"));
+	}
+	ASSERT_EQ(0, tdp_vm_stat("pol", "integrity_errors"));
+}
+
+/* zap_range removes exactly the range, in every root, and flushes every TLB. */
+TEST_F(policy, zap_range_flushes)
+{
+	long long flushes, leaves;
+
+	ASSERT_EQ(0, tdp_writef("pol/workload", "pattern=idle"));
+	ASSERT_EQ(0, tdp_writef("pol/vcpus", "2"));
+	ASSERT_EQ(1, tdp_wait_stat("pol", "roots_live", 1, 10));
+	ASSERT_EQ(0, tdp_writef("pol/populate", "0 4096"));
+	/* The idle vCPUs hold the root, so it survives populate's put. */
+	ASSERT_EQ(4096, tdp_vm_stat("pol", "leaf_sptes"));
+	flushes = tdp_vm_stat("pol", "tlb_flushes");
+	ASSERT_EQ(0, tdp_writef("pol/zap_range", "100 1000"));
+	ASSERT_EQ(3096, tdp_vm_stat("pol", "leaf_sptes"));
+	ASSERT_EQ(flushes + 2, tdp_vm_stat("pol", "tlb_flushes"));
+
+	/* Running vCPUs flush too, and fault the range back in. */
+	ASSERT_EQ(0, tdp_writef("pol/workload", "pattern=hot"));
+	leaves = tdp_wait_stat("pol", "accesses", 10000, 20);
+	ASSERT_LE(10000, leaves);
+	flushes = tdp_vm_stat("pol", "tlb_flushes");
+	ASSERT_EQ(0, tdp_writef("pol/zap_range", "0 512"));
+	ASSERT_LE(flushes + 2, tdp_vm_stat("pol", "tlb_flushes"));
+	ASSERT_EQ(2, tdp_vm_stat("pol", "zaps_range"));
+	ASSERT_EQ(0, tdp_vm_stat("pol", "integrity_errors"));
+}
+
+/* ---- concurrency ---- */
+
+static pid_t spawn(void (*fn)(const char *), const char *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	return pid;
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_term(int sig)
+{
+	stop_flag = 1;
+}
+
+static void loop_setup(void)
+{
+	signal(SIGTERM, on_term);
+	srand(getpid());
+}
+
+static void zap_all_loop(const char *vm)
+{
+	loop_setup();
+	while (!stop_flag) {
+		if (tdp_writef("stress/zap_all", "1"))
+			_exit(1);
+		usleep(rand() % 20000);
+	}
+}
+
+static void zap_range_loop(const char *vm)
+{
+	loop_setup();
+	while (!stop_flag) {
+		if (tdp_writef("stress/zap_range", "%d %d", rand() % 14000, 1 + rand() % 2048))
+			_exit(1);
+		usleep(rand() % 5000);
+	}
+}
+
+static void churn_loop(const char *policy)
+{
+	loop_setup();
+	while (!stop_flag) {
+		if (tdp_writef("create", "churn mem=32M backing=2M policy=%s", policy) ||
+		    tdp_writef("churn/workload", "pattern=random flip_ms=2") ||
+		    tdp_writef("churn/vcpus", "2") ||
+		    tdp_writef("churn/populate", "0 1024"))
+			_exit(1);
+		usleep(rand() % 50000);
+		if (tdp_writef("destroy", "churn"))
+			_exit(1);
+	}
+}
+
+static void stop_all(struct __test_metadata *_metadata, pid_t *pids, int n)
+{
+	int i, status;
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
+FIXTURE(stress) {
+	int unused;
+};
+
+FIXTURE_VARIANT(stress) {
+	const char *policy;
+};
+
+FIXTURE_VARIANT_ADD(stress, seed) { .policy = "seed" };
+FIXTURE_VARIANT_ADD(stress, pinned) { .policy = "pinned" };
+
+FIXTURE_SETUP(stress)
+{
+	ASSERT_EQ(0, tdp_writef("create", "stress mem=64M backing=4M policy=%s", variant->policy));
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	tdp_writef("stress/vcpus", "0");
+	tdp_writef("destroy", "stress");
+	tdp_writef("destroy", "churn");
+	assert_module_balanced(_metadata);
+}
+
+TEST_F_TIMEOUT(stress, flips_zaps_churn, 120)
+{
+	pid_t pids[3];
+	double end;
+
+	ASSERT_EQ(0, tdp_writef("stress/workload", "pattern=random write_pct=30 flip_ms=3"));
+	ASSERT_EQ(0, tdp_writef("stress/vcpus", "4"));
+	pids[0] = spawn(zap_all_loop, NULL);
+	pids[1] = spawn(zap_range_loop, NULL);
+	pids[2] = spawn(churn_loop, variant->policy);
+	end = tdp_now() + 10;
+	while (tdp_now() < end)
+		usleep(100000);
+	stop_all(_metadata, pids, 3);
+
+	ASSERT_LT(0, tdp_vm_stat("stress", "zaps_all"));
+	ASSERT_LT(0, tdp_vm_stat("stress", "zaps_range"));
+	ASSERT_LT(0, tdp_vm_stat("stress", "role_flips"));
+	ASSERT_LT(0, tdp_vm_stat("stress", "accesses"));
+	ASSERT_EQ(0, tdp_vm_stat("stress", "integrity_errors"));
+	ASSERT_EQ(0, tdp_vm_stat("stress", "invariant_errors"));
+	TH_LOG("faults %lld accesses %lld zaps_all %lld zaps_range %lld flips %lld roots %lld yields %lld",
+	       tdp_vm_stat("stress", "faults"), tdp_vm_stat("stress", "accesses"),
+	       tdp_vm_stat("stress", "zaps_all"), tdp_vm_stat("stress", "zaps_range"),
+	       tdp_vm_stat("stress", "role_flips"), tdp_vm_stat("stress", "roots_allocated"),
+	       tdp_vm_stat("stress", "zap_yields"));
+
+	ASSERT_EQ(0, tdp_writef("stress/vcpus", "0"));
+	ASSERT_EQ(0, tdp_writef("destroy", "stress"));
+	tdp_writef("destroy", "churn");
+	/* Every root and table allocated anywhere was freed. */
+	ASSERT_EQ(gstat("roots_allocated"), gstat("roots_freed"));
+	ASSERT_EQ(gstat("pt_pages_allocated"), gstat("pt_pages_freed"));
+}
+
+/* A big root zapped while vCPUs and a range zapper compete for CPU and lock. */
+TEST_F_TIMEOUT(stress, big_zap_yields, 300)
+{
+	long long yields;
+	pid_t pid;
+
+	ASSERT_EQ(0, tdp_writef("destroy", "stress"));
+	ASSERT_EQ(0, tdp_writef("create", "stress mem=1G backing=4M policy=pinned"));
+	ASSERT_EQ(0, tdp_writef("stress/populate", "0 262144"));
+	ASSERT_EQ(262144, tdp_vm_stat("stress", "leaf_sptes"));
+	/* More runnable vCPUs than CPUs: the zapper is asked to resched. */
+	ASSERT_EQ(0, tdp_writef("stress/workload", "pattern=random"));
+	ASSERT_EQ(0, tdp_writef("stress/vcpus", "4"));
+	pid = spawn(zap_range_loop, NULL);
+	yields = tdp_vm_stat("stress", "zap_yields");
+	ASSERT_EQ(0, tdp_writef("stress/zap_all", "1"));
+	stop_all(_metadata, &pid, 1);
+	TH_LOG("yields during the zap: %lld, max lock hold %lld ns",
+	       tdp_vm_stat("stress", "zap_yields") - yields,
+	       tdp_vm_stat("stress", "max_lock_hold_ns"));
+	ASSERT_LT(yields, tdp_vm_stat("stress", "zap_yields"));
+	ASSERT_EQ(0, tdp_vm_stat("stress", "invariant_errors"));
+}
+
+/* ---- bad input ---- */
+
+TEST(bad_input_refused)
+{
+	static const char *const bad_create[] = {
+		" ", "a b", "x mem=", "x mem=12Q", "x mem=-4M", "x mem=4M mem=4M",
+		"x format=arm", "x levels=3", "x levels=6", "x policy=lazy", "x huge=4m",
+		"x mem=99999999999999999999999", "x mem=17179869184T", "x mem=5K",
+		"x mem=4M backing=8M", "x mem=3M huge=2m", "x unknown=1", "x =1",
+		"create", "stats", "x/y", ".x", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"x mem=1T backing=1T",
+	};
+	char big[8192];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < sizeof(bad_create) / sizeof(bad_create[0]); i++) {
+		int ret = tdp_writef("create", "%s", bad_create[i]);
+
+		EXPECT_TRUE(ret == -EINVAL || ret == -ENOMEM)
+			TH_LOG("create '%s' gave %d", bad_create[i], ret);
+	}
+	ASSERT_EQ(0, gstat("vms"));
+
+	ASSERT_EQ(-EINVAL, tdp_write_raw(TDP_DIR "/create", "a\0b", 3));
+	memset(big, 'a', sizeof(big));
+	ASSERT_EQ(-EINVAL, tdp_write_raw(TDP_DIR "/create", big, sizeof(big)));
+	ASSERT_EQ(-ENOENT, tdp_writef("destroy", "nosuchvm"));
+
+	ASSERT_EQ(0, tdp_writef("create", "bad mem=4M"));
+	ASSERT_EQ(-EEXIST, tdp_writef("create", "bad mem=4M"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/populate", "0 1025"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/populate", "1024 1"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/populate", "0 0"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/populate", "1 2 3"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/populate", "-1 2"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/populate", "18446744073709551615 2"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/zap_range", "1 18446744073709551615"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/zap_range", "x"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/zap_all", "2"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/vcpus", "65"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/vcpus", "-1"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "write_pct=5"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=seq write_pct=101"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=seq pattern=seq"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=fast"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/hist/lock_hold", "1"));
+	/* Nothing above changed the VM. */
+	ASSERT_EQ(0, tdp_vm_stat("bad", "roots_allocated"));
+	ASSERT_EQ(0, tdp_vm_stat("bad", "vcpus"));
+
+	/* Write-only files cannot be read, read-only ones cannot be written. */
+	fd = open(TDP_DIR "/bad/zap_all", O_RDONLY);
+	ASSERT_EQ(-1, fd);
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-EPERM, tdp_writef("bad/stats", "1"));
+	ASSERT_EQ(-EPERM, tdp_writef("stats", "1"));
+
+	ASSERT_EQ(0, tdp_writef("destroy", "bad"));
+	assert_module_balanced(_metadata);
+}
+
+TEST_HARNESS_MAIN
