@@ -148,13 +148,17 @@ static int tdp_parse_range(char *buf, u64 *gfn, u64 *nr)
 	return 0;
 }
 
+/* A VM name: letters, digits, '_', '-', '.' (not first), and not a top-level file. */
 static bool tdp_name_ok(const char *name)
 {
-	size_t len = strlen(name);
+	size_t i, len = strlen(name);
 
-	return len && len < TDP_GUEST_NAME_MAX && name[0] != '.' &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len &&
-	       strcmp(name, "create") && strcmp(name, "destroy") && strcmp(name, "stats");
+	if (!len || len >= TDP_GUEST_NAME_MAX || name[0] == '.')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return strcmp(name, "create") && strcmp(name, "destroy") && strcmp(name, "stats");
 }
 
 enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_NR };
@@ -162,6 +166,7 @@ enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_NR };
 static const char *const tdp_create_keys[K_NR] = {
 	"mem", "backing", "format", "levels", "policy", "huge",
 };
+
 static const char *const tdp_format_names[] = { "ept", "npt" };
 static const char *const tdp_policy_names[] = { "seed", "pinned" };
 static const char *const tdp_huge_names[] = { NULL, "4k", "2m", "1g" };

@@ -163,8 +163,10 @@ int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr)
 		if (ret)
 			break;
 
-		/* Fault a batch per lock hold, until the cache runs dry or
-		 * someone else needs the lock or the CPU. */
+		/*
+		 * Fault a batch per lock hold, until the cache runs dry or
+		 * someone else needs the lock or the CPU.
+		 */
 		tdp_vm_lock(vm, &lk, true);
 		while (gfn < end && cache.nr >= tdp_fault_pages(vm)) {
 			ret = tdp_fault_locked(vm, root, gfn, true, &cache);

@@ -33,8 +33,10 @@ struct tdp_root {
 	struct tdp_role role;
 	u64 id;
 	refcount_t count;
-	/* Set once, by xchg, never cleared: no reference to an invalid root
-	 * is handed to readers and nothing is faulted into it. */
+	/*
+	 * Set once, by xchg, never cleared: no reference to an invalid root
+	 * is handed to readers and nothing is faulted into it.
+	 */
 	bool invalid;
 	/* Invalidated by zap_all, which owns a reference until it zaps it. */
 	bool to_zap;
@@ -114,20 +116,30 @@ void tdp_wait_frees(struct tdp_vm *vm);
 /* root.c: references, the root list and its iterators. */
 bool tdp_get_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
 void tdp_put_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
-struct tdp_root *tdp_next_root(struct tdp_vm *vm, struct tdp_root *prev,
-			       bool only_valid, struct tdp_lock *lk);
+
+/* A walk of the root list that may yield mmu_lock between roots. */
+struct tdp_root_iter {
+	struct tdp_vm *vm;
+	struct tdp_lock *lk;
+	struct tdp_root *cur;	/* referenced while the body runs */
+	bool only_valid;
+};
+
+struct tdp_root_iter tdp_root_iter_start(struct tdp_vm *vm, struct tdp_lock *lk,
+					 bool only_valid);
+void tdp_root_iter_next(struct tdp_root_iter *ri);
 
 /*
  * Walk the root list holding a reference to the current root, so the body
  * may yield mmu_lock. Leaving the body with break leaks that reference.
  */
-#define for_each_tdp_root_yield_safe(vm, root, lk)			\
-	for ((root) = tdp_next_root(vm, NULL, false, lk); (root);	\
-	     (root) = tdp_next_root(vm, root, false, lk))
+#define for_each_tdp_root_yield_safe(root, vm, lk)				\
+	for (struct tdp_root_iter __ri = tdp_root_iter_start(vm, lk, false);	\
+	     ((root) = __ri.cur); tdp_root_iter_next(&__ri))
 
-#define for_each_valid_tdp_root_yield_safe(vm, root, lk)		\
-	for ((root) = tdp_next_root(vm, NULL, true, lk); (root);	\
-	     (root) = tdp_next_root(vm, root, true, lk))
+#define for_each_valid_tdp_root_yield_safe(root, vm, lk)			\
+	for (struct tdp_root_iter __ri = tdp_root_iter_start(vm, lk, true);	\
+	     ((root) = __ri.cur); tdp_root_iter_next(&__ri))
 
 /* fault.c */
 int tdp_fault_locked(struct tdp_vm *vm, struct tdp_root *root, u64 gfn,

@@ -110,12 +110,12 @@ again:
 	tdp_free_deferred(vm, &root->rcu, tdp_root_free_rcu);
 }
 
-struct tdp_root *tdp_next_root(struct tdp_vm *vm, struct tdp_root *prev,
-			       bool only_valid, struct tdp_lock *lk)
+void tdp_root_iter_next(struct tdp_root_iter *ri)
 {
-	struct tdp_root *next;
+	struct tdp_root *prev = ri->cur, *next;
+	struct tdp_vm *vm = ri->vm;
 
-	tdp_lock_assert_held(lk);
+	tdp_lock_assert_held(ri->lk);
 
 	/*
 	 * prev is referenced, so it is still on the list; take the next
@@ -130,8 +130,8 @@ struct tdp_root *tdp_next_root(struct tdp_vm *vm, struct tdp_root *prev,
 		next = list_first_or_null_rcu(&vm->roots, struct tdp_root, link);
 
 	while (next) {
-		if (only_valid ? tdp_get_root(vm, next, lk) :
-				 refcount_inc_not_zero(&next->count))
+		if (ri->only_valid ? tdp_get_root(vm, next, ri->lk) :
+				     refcount_inc_not_zero(&next->count))
 			break;
 		next = list_next_or_null_rcu(&vm->roots, &next->link,
 					     struct tdp_root, link);
@@ -139,8 +139,17 @@ struct tdp_root *tdp_next_root(struct tdp_vm *vm, struct tdp_root *prev,
 	rcu_read_unlock();
 
 	if (prev)
-		tdp_put_root(vm, prev, lk);
-	return next;
+		tdp_put_root(vm, prev, ri->lk);
+	ri->cur = next;
+}
+
+struct tdp_root_iter tdp_root_iter_start(struct tdp_vm *vm, struct tdp_lock *lk,
+					 bool only_valid)
+{
+	struct tdp_root_iter ri = { .vm = vm, .lk = lk, .only_valid = only_valid };
+
+	tdp_root_iter_next(&ri);
+	return ri;
 }
 
 static struct tdp_root *tdp_find_valid_root(struct tdp_vm *vm, struct tdp_role role,

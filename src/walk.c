@@ -38,8 +38,8 @@ static void tdp_iter_restart(struct tdp_iter *iter)
 	tdp_iter_load(iter);
 }
 
-void tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
-		    int min_level, u64 start, u64 end)
+struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
+				int min_level, u64 start, u64 end)
 {
 	iter->pt_path[root_level - 1] = root_pt;
 	iter->root_level = root_level;
@@ -48,6 +48,7 @@ void tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
 	iter->yielded_gfn = start;
 	iter->end_gfn = end;
 	tdp_iter_restart(iter);
+	return iter;
 }
 
 /* Step 1: returns false if the current entry is not a table to descend into. */

@@ -47,7 +47,7 @@ static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
 {
 	struct tdp_root *root;
 
-	for_each_tdp_root_yield_safe(vm, root, lk) {
+	for_each_tdp_root_yield_safe(root, vm, lk) {
 		if (!xchg(&root->to_zap, false))
 			continue;
 #ifdef TDPROOT_MUTANT_put_before_zap
@@ -121,7 +121,7 @@ int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr)
 	 * may still translate through an invalid root.
 	 */
 	tdp_vm_lock(vm, &lk, false);
-	for_each_tdp_root_yield_safe(vm, root, &lk)
+	for_each_tdp_root_yield_safe(root, vm, &lk)
 		tdp_zap_leafs(vm, root, gfn, gfn + nr, &lk);
 	target = atomic64_inc_return(&vm->flush_seq);
 	tdp_lock_release(&lk);

@@ -22,7 +22,7 @@ enum tdp_format {
 #define TDP_MAX_LEVEL		5
 
 #define TDP_PT_SHIFT		9
-#define TDP_PT_ENTRIES		(1 << TDP_PT_SHIFT)
+#define TDP_PT_ENTRIES		BIT(TDP_PT_SHIFT)
 
 /* EPT entry (SDM vol. 3, "EPT Translation Mechanism"). */
 #define EPT_READABLE		BIT_ULL(0)

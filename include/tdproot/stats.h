@@ -12,30 +12,32 @@
 #include <linux/types.h>
 
 /*
- * x(name): a counter, only ever increased.
- * g(name): a gauge, increased and decreased.
- * m(name): a maximum.
+ * Counters only grow, except leaf_sptes (entries mapped now) and
+ * max_lock_hold_ns (a maximum). tdp_stat_names[] spells them for debugfs.
  */
-#define TDP_STATS(x, g, m)				\
-	x(roots_allocated) x(roots_freed)		\
-	x(pt_pages_allocated) x(pt_pages_freed)		\
-	g(leaf_sptes)					\
-	x(faults) x(fault_retries) x(spurious_faults)	\
-	x(zaps_all) x(zaps_range) x(root_zaps)		\
-	x(zap_yields) x(root_invalidations)		\
-	x(vcpu_reloads) x(role_flips) x(tlb_flushes)	\
-	x(accesses) x(integrity_errors)			\
-	x(invariant_errors)				\
-	m(max_lock_hold_ns)
-
-#define TDP_STAT_ENUM(name) TDP_STAT_##name,
-
 enum tdp_stat {
-	TDP_STATS(TDP_STAT_ENUM, TDP_STAT_ENUM, TDP_STAT_ENUM)
+	TDP_STAT_roots_allocated,
+	TDP_STAT_roots_freed,
+	TDP_STAT_pt_pages_allocated,
+	TDP_STAT_pt_pages_freed,
+	TDP_STAT_leaf_sptes,
+	TDP_STAT_faults,
+	TDP_STAT_fault_retries,
+	TDP_STAT_spurious_faults,
+	TDP_STAT_zaps_all,
+	TDP_STAT_zaps_range,
+	TDP_STAT_root_zaps,
+	TDP_STAT_zap_yields,
+	TDP_STAT_root_invalidations,
+	TDP_STAT_vcpu_reloads,
+	TDP_STAT_role_flips,
+	TDP_STAT_tlb_flushes,
+	TDP_STAT_accesses,
+	TDP_STAT_integrity_errors,
+	TDP_STAT_invariant_errors,
+	TDP_STAT_max_lock_hold_ns,
 	TDP_STAT_NR
 };
-
-#undef TDP_STAT_ENUM
 
 /* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)). */
 #define TDP_HIST_BUCKETS	40

@@ -68,9 +68,11 @@ static inline u64 tdp_read_spte(u64 *sptep)
  * @end: first guest frame past the range.
  *
  * Locking: the caller is in an RCU read-side section for the whole walk.
+ *
+ * Return: @iter.
  */
-void tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
-		    int min_level, u64 start, u64 end);
+struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
+				int min_level, u64 start, u64 end);
 
 /**
  * tdp_iter_next() - Step to the next entry in pre-order, or restart from the
@@ -95,10 +97,22 @@ void tdp_iter_next(struct tdp_iter *iter);
  */
 bool tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk);
 
+/**
+ * tdp_iter_valid() - Whether the walk is still inside the root and the range.
+ * @iter: the iterator.
+ *
+ * Return: true while there is an entry to visit.
+ */
+static inline bool tdp_iter_valid(const struct tdp_iter *iter)
+{
+	return iter->valid && iter->gfn < iter->end_gfn;
+}
+
+/* Visit, in pre-order, every entry at or above @min_level mapping [start, end). */
 #define for_each_tdp_pte_min_level(iter, root_pt, root_level, min_level, start, end) \
-	for (tdp_iter_start(&(iter), root_pt, root_level, min_level, start, end); \
-	     (iter).valid && (iter).gfn < (iter).end_gfn;			 \
-	     tdp_iter_next(&(iter)))
+	for (struct tdp_iter *__iter = tdp_iter_start(&(iter), root_pt, root_level, \
+						      min_level, start, end);	 \
+	     tdp_iter_valid(__iter); tdp_iter_next(__iter))
 
 #define for_each_tdp_pte(iter, root_pt, root_level, start, end)		\
 	for_each_tdp_pte_min_level(iter, root_pt, root_level, TDP_PG_LEVEL_4K, start, end)
