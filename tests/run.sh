@@ -1,0 +1,48 @@
+#!/bin/bash
+# Usage: run.sh [KERNEL] [tdproot-stress options...]   (KERNEL: 6.1 | 6.12 | ...)
+# The main job: build the module and tdproot-stress, boot the test host, load
+# the module, run the stress tool with its progress streamed here, and exit
+# with its status (or 1 if the kernel splatted).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=host/lib.sh
+. "$here/host/lib.sh"
+
+kernel=${1:-6.1}
+shift || true
+duration=30
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+	case ${args[i]} in
+	-d | --duration) duration=${args[i + 1]:-30} ;;
+	--duration=*) duration=${args[i]#*=} ;;
+	-h | --help) ;;
+	esac
+done
+[[ $duration =~ ^[0-9]+$ ]] || duration=30
+
+build=$top/.build
+"$here/build-tests.sh" "$build/bin"
+kver=$("$here/host/kernel.sh" "$kernel")
+image=$("$here/host/kernel.sh" --image "$kernel")
+ko=$("$here/build-module.sh" "$kver")
+
+# The guest shell sees the options exactly as given here.
+quoted=$(printf ' %q' "${args[@]}")
+info "booting $kver: tdproot-stress${quoted}"
+out=$build/run-$kernel
+rc=0
+"$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
+	--out "$out" --timeout $((duration + 600)) \
+	--cmd "insmod /tdproot.ko || exit 2
+tdproot-stress${quoted}
+rc=\$?
+rmmod tdproot || rc=1
+exit \$rc" || rc=$?
+# The tool's own status when it ran; 1 for a splat, timeout or crash.
+code=$(cat "$out/exit_code" 2>/dev/null || echo 1)
+if ((rc && !code)); then
+	exit 1
+fi
+exit "$code"

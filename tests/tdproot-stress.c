@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdproot-stress: drive a loaded tdproot module through debugfs. Creates a
+ * VM, runs vCPUs and zapper threads against it, prints progress every
+ * second and a summary, and fails on any integrity error, unbalanced
+ * counter, failed write or kernel splat.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "tdp_util.h"
+
+struct opts {
+	double duration;
+	int vcpus;
+	const char *mem, *backing, *format, *levels, *policy, *huge, *pattern;
+	int write_pct, flip_ms, zappers, range_zappers;
+	bool churn;
+	unsigned int seed;
+};
+
+static struct opts o = {
+	.duration = 30, .vcpus = 4, .mem = "1G", .backing = "16M", .format = "ept",
+	.levels = "4", .policy = "seed", .huge = "4k", .pattern = "random",
+	.write_pct = 20, .flip_ms = 10, .zappers = 1, .range_zappers = 1, .seed = 1,
+};
+
+static const char vm[] = "stress";
+static const char churn_vm[] = "stress-churn";
+static int stopping;	/* set once by the main thread */
+static int write_failures;
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: tdproot-stress [options]\n"
+"Drive a loaded tdproot module (/sys/kernel/debug/tdproot) with a stress run.\n"
+"\n"
+"  -d, --duration SEC      run time in seconds (default 30)\n"
+"  -v, --vcpus N           vCPU threads, 0..64 (default 4)\n"
+"  -m, --mem SIZE          guest memory, digits + K/M/G/T (default 1G)\n"
+"  -b, --backing SIZE      real memory behind it; guest frames alias it (default 16M)\n"
+"  -f, --format ept|npt    paging format (default ept)\n"
+"  -l, --levels 4|5        paging levels (default 4)\n"
+"  -p, --policy seed|pinned  root lifecycle policy (default seed)\n"
+"  -H, --huge 4k|2m|1g     leaf size (default 4k)\n"
+"  -P, --pattern idle|seq|random|hot  vCPU access pattern (default random)\n"
+"  -w, --write-pct N       percent of accesses that write, 0..100 (default 20)\n"
+"  -F, --flip-ms N         vCPUs switch address space every N ms, 0 = never (default 10)\n"
+"  -z, --zappers N         threads issuing zap_all back to back (default 1)\n"
+"  -r, --range-zappers N   threads issuing random zap_range (default 1)\n"
+"  -c, --churn             a thread destroys and recreates a second VM\n"
+"  -s, --seed N            seed for the zappers' random ranges (default 1)\n"
+"  -h, --help              this text\n"
+"\n"
+"Exit status: 0 pass, 1 fail (integrity error, unbalanced counters, failed\n"
+"write, kernel splat), 2 bad usage or no module. The last line is\n"
+"RESULT pass|fail key=value...\n");
+}
+
+static int parse_int(const char *s, int lo, int hi, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "tdproot-stress: --%s wants an integer in %d..%d, not '%s'\n",
+			what, lo, hi, s);
+		exit(2);
+	}
+	return v;
+}
+
+static const char *parse_choice(const char *s, const char *const *ok, const char *what)
+{
+	for (; *ok; ok++)
+		if (!strcmp(s, *ok))
+			return s;
+	fprintf(stderr, "tdproot-stress: bad --%s '%s'\n", what, s);
+	exit(2);
+}
+
+static const char *parse_size(const char *s, const char *what)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (!n || (s[n] && (!strchr("KMGTkmgt", s[n]) || s[n + 1]))) {
+		fprintf(stderr, "tdproot-stress: --%s wants digits + K/M/G/T, not '%s'\n", what, s);
+		exit(2);
+	}
+	return s;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", 1, 0, 'd' }, { "vcpus", 1, 0, 'v' }, { "mem", 1, 0, 'm' },
+		{ "backing", 1, 0, 'b' }, { "format", 1, 0, 'f' }, { "levels", 1, 0, 'l' },
+		{ "policy", 1, 0, 'p' }, { "huge", 1, 0, 'H' }, { "pattern", 1, 0, 'P' },
+		{ "write-pct", 1, 0, 'w' }, { "flip-ms", 1, 0, 'F' }, { "zappers", 1, 0, 'z' },
+		{ "range-zappers", 1, 0, 'r' }, { "churn", 0, 0, 'c' }, { "seed", 1, 0, 's' },
+		{ "help", 0, 0, 'h' }, { 0 }
+	};
+	static const char *const formats[] = { "ept", "npt", NULL };
+	static const char *const levels[] = { "4", "5", NULL };
+	static const char *const policies[] = { "seed", "pinned", NULL };
+	static const char *const huges[] = { "4k", "2m", "1g", NULL };
+	static const char *const patterns[] = { "idle", "seq", "random", "hot", NULL };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.duration = parse_int(optarg, 1, 86400, "duration"); break;
+		case 'v': o.vcpus = parse_int(optarg, 0, 64, "vcpus"); break;
+		case 'm': o.mem = parse_size(optarg, "mem"); break;
+		case 'b': o.backing = parse_size(optarg, "backing"); break;
+		case 'f': o.format = parse_choice(optarg, formats, "format"); break;
+		case 'l': o.levels = parse_choice(optarg, levels, "levels"); break;
+		case 'p': o.policy = parse_choice(optarg, policies, "policy"); break;
+		case 'H': o.huge = parse_choice(optarg, huges, "huge"); break;
+		case 'P': o.pattern = parse_choice(optarg, patterns, "pattern"); break;
+		case 'w': o.write_pct = parse_int(optarg, 0, 100, "write-pct"); break;
+		case 'F': o.flip_ms = parse_int(optarg, 0, 60000, "flip-ms"); break;
+		case 'z': o.zappers = parse_int(optarg, 0, 16, "zappers"); break;
+		case 'r': o.range_zappers = parse_int(optarg, 0, 16, "range-zappers"); break;
+		case 'c': o.churn = true; break;
+		case 's': o.seed = parse_int(optarg, 0, 1 << 30, "seed"); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tdproot-stress: unexpected argument '%s'\n", argv[optind]);
+		exit(2);
+	}
+}
+
+static int checked(int ret, const char *what)
+{
+	if (ret) {
+		pthread_mutex_lock(&fail_lock);
+		write_failures++;
+		pthread_mutex_unlock(&fail_lock);
+		fprintf(stderr, "tdproot-stress: %s failed: %s\n", what, strerror(-ret));
+	}
+	return ret;
+}
+
+static void *zapper(void *arg)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/zap_all", vm);
+	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED))
+		if (checked(tdp_writef(file, "1"), "zap_all"))
+			break;
+	return NULL;
+}
+
+static void *range_zapper(void *arg)
+{
+	unsigned int rnd = o.seed + (unsigned int)(uintptr_t)arg;
+	long long nr = tdp_vm_stat(vm, "guest_frames");
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/zap_range", vm);
+	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED) && nr > 0) {
+		long long len = 1 + rand_r(&rnd) % 4096;
+		long long gfn = ((long long)rand_r(&rnd) << 16 ^ rand_r(&rnd)) % nr;
+
+		if (gfn + len > nr)
+			len = nr - gfn;
+		if (checked(tdp_writef(file, "%lld %lld", gfn, len), "zap_range"))
+			break;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void *churner(void *arg)
+{
+	char file[64];
+
+	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
+		if (checked(tdp_writef("create", "%s mem=64M backing=2M policy=%s format=%s",
+				       churn_vm, o.policy, o.format), "churn create"))
+			break;
+		snprintf(file, sizeof(file), "%s/workload", churn_vm);
+		checked(tdp_writef(file, "pattern=random flip_ms=3"), "churn workload");
+		snprintf(file, sizeof(file), "%s/vcpus", churn_vm);
+		checked(tdp_writef(file, "2"), "churn vcpus");
+		usleep(200000);
+		if (checked(tdp_writef("destroy", "%s", churn_vm), "churn destroy"))
+			break;
+	}
+	return NULL;
+}
+
+/* Kernel messages that fail a run, read from /dev/kmsg since we started. */
+static const char *const splats[] = {
+	"WARNING:", "BUG:", "KASAN:", "Oops", "soft lockup", "circular locking",
+	"rcu_sched detected stalls", "RCU stall", "unreferenced object", NULL
+};
+
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static int kmsg_splats(int fd)
+{
+	char rec[8192];
+	int found = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		const char *const *s;
+
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		for (s = splats; *s; s++) {
+			if (strstr(rec, *s)) {
+				fprintf(stderr, "tdproot-stress: kernel: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+				found++;
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+static void human(char *buf, size_t len, double v, const char *unit)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.1fG%s", v / 1e9, unit);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.1fM%s", v / 1e6, unit);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1fk%s", v / 1e3, unit);
+	else
+		snprintf(buf, len, "%.0f%s", v, unit);
+}
+
+static void human_ns(char *buf, size_t len, long long ns)
+{
+	if (ns >= 1000000000)
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	else if (ns >= 1000000)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+}
+
+static void progress(double start, long long *last_faults, double *last_t)
+{
+	double now = tdp_now();
+	long long faults = tdp_vm_stat(vm, "faults");
+	char fps[32], acc[32], hold[32];
+
+	human(fps, sizeof(fps), (faults - *last_faults) / (now - *last_t), "");
+	human(acc, sizeof(acc), tdp_vm_stat(vm, "accesses"), "");
+	human_ns(hold, sizeof(hold), tdp_vm_stat(vm, "max_lock_hold_ns"));
+	printf("[%4.0fs] faults/s %7s  accesses %7s  zaps_all %5lld  zaps_range %6lld  roots %2lld  reloads %6lld  flips %6lld  max_hold %s\n",
+	       now - start, fps, acc, tdp_vm_stat(vm, "zaps_all"), tdp_vm_stat(vm, "zaps_range"),
+	       tdp_vm_stat(vm, "roots_live"), tdp_vm_stat(vm, "vcpu_reloads"),
+	       tdp_vm_stat(vm, "role_flips"), hold);
+	fflush(stdout);
+	*last_faults = faults;
+	*last_t = now;
+}
+
+static void print_file(const char *title, const char *file)
+{
+	char path[256], *buf;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s", file);
+	buf = tdp_read(path);
+	printf("\n%s\n%s", title, buf ? buf : "(unreadable)\n");
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t threads[40];
+	int nthreads = 0, i, kmsg, splat_count;
+	long long base_roots, base_pt, faults, zaps_all, zaps_range, reloads, hold, integrity;
+	long long invariant, last_faults = 0;
+	double start, last_t, elapsed;
+	char *stats;
+	bool pass;
+	struct stat st;
+
+	parse_args(argc, argv);
+	if (stat(TDP_DIR, &st)) {
+		if (stat("/sys/kernel/debug/tracing", &st) && stat("/sys/kernel/debug", &st) == 0 &&
+		    access("/proc/modules", F_OK) == 0)
+			fprintf(stderr, "tdproot-stress: %s missing: is debugfs mounted (mount -t debugfs none /sys/kernel/debug) and tdproot loaded (sudo insmod tdproot.ko)?\n", TDP_DIR);
+		else
+			fprintf(stderr, "tdproot-stress: %s missing: load the module (sudo insmod tdproot.ko) and mount debugfs (sudo mount -t debugfs none /sys/kernel/debug)\n", TDP_DIR);
+		return 2;
+	}
+	if (access(TDP_DIR "/create", W_OK)) {
+		fprintf(stderr, "tdproot-stress: cannot write %s/create: run as root\n", TDP_DIR);
+		return 2;
+	}
+
+	kmsg = kmsg_open();
+	base_roots = tdp_stat("stats", "roots_live");
+	base_pt = tdp_stat("stats", "pt_pages_live");
+
+	printf("tdproot-stress: %.0fs, %d vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers%s\n",
+	       o.duration, o.vcpus, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
+	       o.pattern, o.write_pct, o.flip_ms, o.zappers, o.range_zappers,
+	       o.churn ? ", churn" : "");
+	if (checked(tdp_writef("create", "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s",
+			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge),
+		    "create")) {
+		printf("RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 integrity_errors=0\n");
+		return 1;
+	}
+	checked(tdp_writef("stress/workload", "pattern=%s write_pct=%d flip_ms=%d",
+			   o.pattern, o.write_pct, o.flip_ms), "workload");
+	checked(tdp_writef("stress/vcpus", "%d", o.vcpus), "vcpus");
+
+	for (i = 0; i < o.zappers; i++)
+		pthread_create(&threads[nthreads++], NULL, zapper, NULL);
+	for (i = 0; i < o.range_zappers; i++)
+		pthread_create(&threads[nthreads++], NULL, range_zapper, (void *)(uintptr_t)i);
+	if (o.churn)
+		pthread_create(&threads[nthreads++], NULL, churner, NULL);
+
+	start = last_t = tdp_now();
+	for (i = 1; i <= o.duration && !write_failures; i++) {
+		double wait = start + i - tdp_now();
+
+		if (wait > 0)
+			usleep(wait * 1e6);
+		progress(start, &last_faults, &last_t);
+	}
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	checked(tdp_writef("stress/vcpus", "0"), "stop vcpus");
+	elapsed = tdp_now() - start;
+
+	stats = tdp_read(TDP_DIR "/stress/stats");
+	faults = tdp_vm_stat(vm, "faults");
+	zaps_all = tdp_vm_stat(vm, "zaps_all");
+	zaps_range = tdp_vm_stat(vm, "zaps_range");
+	reloads = tdp_vm_stat(vm, "vcpu_reloads");
+	hold = tdp_vm_stat(vm, "max_lock_hold_ns");
+	integrity = tdp_vm_stat(vm, "integrity_errors");
+	invariant = tdp_vm_stat(vm, "invariant_errors");
+	printf("\nsummary (VM %s)\n", vm);
+	if (stats) {
+		char *line, *save;
+
+		for (line = strtok_r(stats, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *sp = strchr(line, ' ');
+
+			if (sp) {
+				*sp = '\0';
+				printf("  %-22s %14s\n", line, sp + 1);
+			}
+		}
+		free(stats);
+	}
+	print_file("lock hold times (every mmu_lock hold):", "stress/hist/lock_hold");
+	print_file("vCPU stalls (reload request -> next access):", "stress/hist/vcpu_stall");
+
+	checked(tdp_writef("destroy", "%s", vm), "destroy");
+	if (o.churn)
+		tdp_writef("destroy", "%s", churn_vm);
+
+	pass = true;
+	if (integrity || invariant) {
+		fprintf(stderr, "tdproot-stress: %lld integrity and %lld invariant errors\n", integrity, invariant);
+		pass = false;
+	}
+	if (tdp_stat("stats", "roots_live") != base_roots ||
+	    tdp_stat("stats", "pt_pages_live") != base_pt) {
+		fprintf(stderr, "tdproot-stress: counters unbalanced after destroy: roots_live %lld (was %lld), pt_pages_live %lld (was %lld)\n",
+			tdp_stat("stats", "roots_live"), base_roots,
+			tdp_stat("stats", "pt_pages_live"), base_pt);
+		pass = false;
+	}
+	if (write_failures) {
+		fprintf(stderr, "tdproot-stress: %d failed writes\n", write_failures);
+		pass = false;
+	}
+	splat_count = kmsg_splats(kmsg);
+	if (splat_count) {
+		fprintf(stderr, "tdproot-stress: %d kernel splats in dmesg\n", splat_count);
+		pass = false;
+	}
+	printf("\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld integrity_errors=%lld\n",
+	       pass ? "pass" : "fail", elapsed, faults, zaps_all, zaps_range, reloads, hold, integrity);
+	return pass ? 0 : 1;
+}
