@@ -333,7 +333,8 @@ static int tdp_zap_range_file_store(struct tdp_guest *g, char *buf, int arg)
 static int tdp_stats_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
 {
 	tdp_stats_show(m, tdp_vm_stats(g->vm));
-	seq_printf(m, "vcpus %u\nguest_frames %llu\n", tdp_vcpus_count(g->vcpus),
+	seq_printf(m, "roots_valid %llu\nvcpus %u\nguest_frames %llu\n",
+		   tdp_vm_valid_roots(g->vm), tdp_vcpus_count(g->vcpus),
 		   tdp_vm_nr_gfns(g->vm));
 	return 0;
 }

@@ -11,13 +11,18 @@
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 
+#include <tdproot/fail.h>
+
 #include "mmu_internal.h"
 #include "tdproot_trace.h"
 
 int tdp_pt_cache_topup(struct tdp_pt_cache *cache, int min)
 {
 	while (cache->nr < min) {
-		struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		struct page *page = NULL;
+
+		if (!tdp_should_fail(TDP_FAIL_PT))
+			page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 		if (!page)
 			return -ENOMEM;

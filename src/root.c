@@ -13,6 +13,8 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include <tdproot/fail.h>
+
 #include "mmu_internal.h"
 #include "tdproot_trace.h"
 
@@ -194,7 +196,7 @@ struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
 	/* Allocate before taking mmu_lock; most loads find a root and free it. */
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!new || !page) {
+	if (!new || !page || tdp_should_fail(TDP_FAIL_ROOT)) {
 		kfree(new);
 		if (page)
 			__free_page(page);

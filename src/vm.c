@@ -17,6 +17,8 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include <tdproot/fail.h>
+
 #include "mmu_internal.h"
 
 #define TDP_STAMP_MAGIC		0x7464707230303030ULL	/* "tdpr0000" */
@@ -89,6 +91,8 @@ static int tdp_backing_alloc(struct tdp_vm *vm)
 		return -ENOMEM;
 
 	for (i = 0; i < vm->nr_blocks; i++) {
+		if (tdp_should_fail(TDP_FAIL_VM))
+			return -ENOMEM;
 		vm->blocks[i] = alloc_pages(gfp, vm->block_order);
 		if (!vm->blocks[i])
 			return -ENOMEM;
@@ -155,6 +159,8 @@ struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *nam
 	if (ret)
 		return ERR_PTR(ret);
 
+	if (tdp_should_fail(TDP_FAIL_VM))
+		return ERR_PTR(-ENOMEM);
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
@@ -210,6 +216,19 @@ void tdp_vm_destroy(struct tdp_vm *vm)
 	}
 	tdp_backing_free(vm);
 	kfree(vm);
+}
+
+u64 tdp_vm_valid_roots(struct tdp_vm *vm)
+{
+	struct tdp_root *root;
+	struct tdp_lock lk;
+	u64 n = 0;
+
+	tdp_vm_lock(vm, &lk, true);
+	for_each_valid_tdp_root_yield_safe(root, vm, &lk)
+		n++;
+	tdp_lock_release(&lk);
+	return n;
 }
 
 void tdp_vm_sync(struct tdp_vm *vm)

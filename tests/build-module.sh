@@ -1,18 +1,25 @@
 #!/bin/bash
-# Usage: build-module.sh KVER [make args...]
-# Builds tdproot.ko against KVER's headers in a private copy of the tree
-# (.build/KVER), W=1, and fails on any compiler or modpost warning.
-# Prints the path of the module.
+# Usage: build-module.sh KVER|/KTREE [make args...]
+# Builds tdproot.ko against KVER's headers (or, for an argument starting with
+# '/', against that kernel build tree, e.g. the debug kernel's) in a private
+# copy of the tree (.build/mod-KVER, .build/mod-debug for a tree), W=1, and
+# fails on any compiler or modpost warning. Prints the path of the module.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
 # shellcheck source=host/lib.sh
 . "$here/host/lib.sh"
+(($# >= 1)) || die "usage: build-module.sh KVER|/KTREE [make args...]"
 kver=$1
 shift
-kdir=/lib/modules/$kver/build
-[[ -f $kdir/Makefile ]] || die "no headers for $kver at $kdir"
-dir=$top/.build/mod-$kver${TDPROOT_BUILD_TAG:+-$TDPROOT_BUILD_TAG}
+if [[ $kver == /* ]]; then
+	kdir=$kver name=debug
+	[[ -f $kdir/Makefile && -s $kdir/Module.symvers ]] || die "not a built kernel tree: $kdir"
+else
+	kdir=/lib/modules/$kver/build name=$kver
+	[[ -f $kdir/Makefile ]] || die "no headers for $kver at $kdir"
+fi
+dir=$top/.build/mod-$name${TDPROOT_BUILD_TAG:+-$TDPROOT_BUILD_TAG}
 mkdir -p "$dir"
 # Copy only what changed so rebuilds stay incremental.
 cp -Ru "$top"/{Kbuild,Makefile,dkms.conf,src,include} "$dir/"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: check.sh [KERNEL...]   (default: 6.1 6.12)
+# Usage: check.sh [KERNEL...]   (default: 6.1 6.12 6.12-rt)
 # The test suite: for each test kernel, build the module against its headers
 # (W=1, no warnings allowed), prove the DKMS build, boot it in QEMU and run
 # every test inside. Prints a per-kernel summary; exits non-zero on any failure.
@@ -9,7 +9,7 @@ top=$(dirname "$here")
 # shellcheck source=host/lib.sh
 . "$here/host/lib.sh"
 
-(($#)) || set -- 6.1 6.12
+(($#)) || set -- 6.1 6.12 6.12-rt
 version=$(make -s -C "$top" version)
 build=$top/.build
 
@@ -47,6 +47,14 @@ for k in "$@"; do
 	if [[ $boot != ok || $plan -eq 0 || $oks -ne $plan || $notoks -ne 0 ]]; then
 		verdict=FAIL
 		[[ $boot == ok ]] || notes+=("boot failed")
+	fi
+	# The README's main job, short: make run's path end to end.
+	if "$here/run.sh" "$k" --duration 5 --churn >"$build/run-$k.log" 2>&1; then
+		notes+=("make run ok")
+	else
+		notes+=("make run FAILED (log: $build/run-$k.log)")
+		tail -n 30 "$build/run-$k.log" >&2
+		verdict=FAIL
 	fi
 	[[ $verdict == PASS ]] || failed=1
 	summary+=("$k ($kver): $verdict - $(printf '%s, ' "${notes[@]}")$((SECONDS - start))s")

@@ -4,7 +4,7 @@
 fail=0
 echo "# kernel $(uname -r), $(nproc) CPUs"
 insmod /tdproot.ko || { echo "Bail out! insmod failed"; exit 1; }
-for t in /bin/tdproot_test; do
+for t in /bin/tdproot_test /bin/reliability_test; do
 	"$t" || fail=1
 done
 rmmod tdproot || { echo "# rmmod failed"; fail=1; }

@@ -68,6 +68,13 @@ static int load_module(void)
 	return ret ? -errno : 0;
 }
 
+static int run_status(const char *cmd)
+{
+	int status = system(cmd);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 TEST(unload_and_reload)
 {
 	struct stat st;
@@ -78,6 +85,8 @@ TEST(unload_and_reload)
 	ASSERT_EQ(0, syscall(SYS_delete_module, "tdproot", O_NONBLOCK));
 	ASSERT_EQ(-1, stat(TDP_DIR, &st));
 	ASSERT_EQ(ENOENT, errno);
+	/* The stress tool says what is missing and exits 2. */
+	ASSERT_EQ(2, run_status("tdproot-stress --duration 1 >/dev/null 2>&1"));
 	ASSERT_EQ(0, load_module());
 	ASSERT_EQ(0, stat(TDP_DIR "/create", &st));
 	ASSERT_EQ(-EEXIST, load_module());
@@ -161,6 +170,7 @@ TEST_F(counts, populate_then_zap_all)
 	ASSERT_EQ(variant->pt_pages, tdp_vm_stat(self->name, "pt_pages_live"));
 	ASSERT_EQ(variant->leaves, tdp_vm_stat(self->name, "leaf_sptes"));
 	ASSERT_EQ(1, tdp_vm_stat(self->name, "roots_live"));
+	ASSERT_EQ(1, tdp_vm_stat(self->name, "roots_valid"));
 
 	/* Populating again finds everything mapped. */
 	ASSERT_EQ(0, tdp_writef("counts/populate", "0 %llu", variant->nr));
@@ -178,6 +188,7 @@ TEST_F(counts, populate_then_zap_all)
 	ASSERT_EQ(variant->pt_pages, pt);
 
 	ASSERT_EQ(0, tdp_writef("counts/zap_all", "1"));
+	ASSERT_EQ(0, tdp_vm_stat(self->name, "roots_valid"));
 	ASSERT_EQ(0, tdp_vm_stat(self->name, "roots_live"));
 	ASSERT_EQ(0, tdp_vm_stat(self->name, "pt_pages_live"));
 	ASSERT_EQ(0, tdp_vm_stat(self->name, "leaf_sptes"));
@@ -529,6 +540,153 @@ TEST(bad_input_refused)
 
 	ASSERT_EQ(0, tdp_writef("destroy", "bad"));
 	assert_module_balanced(_metadata);
+}
+
+/* ---- the stress tool's command line ---- */
+
+TEST(stress_tool_cli)
+{
+	static const char *const options[] = {
+		"--duration", "--vcpus", "--mem", "--backing", "--format", "--levels",
+		"--policy", "--huge", "--pattern", "--write-pct", "--flip-ms", "--zappers",
+		"--range-zappers", "--churn", "--seed", "--help",
+	};
+	unsigned int i;
+	int missing = 0;
+	char *help;
+
+	ASSERT_EQ(0, run_status("tdproot-stress --help >/tmp/help 2>&1"));
+	help = tdp_read("/tmp/help");
+	ASSERT_NE(NULL, help);
+	for (i = 0; i < ARRAY_SIZE(options); i++) {
+		if (!strstr(help, options[i])) {
+			fprintf(stderr, "# --help lacks %s\n", options[i]);
+			missing++;
+		}
+	}
+	free(help);
+	ASSERT_EQ(0, missing);
+	ASSERT_EQ(2, run_status("tdproot-stress --bogus 2>/dev/null"));
+	ASSERT_EQ(2, run_status("tdproot-stress --vcpus 65 2>/dev/null"));
+	ASSERT_EQ(2, run_status("tdproot-stress --mem 12Q 2>/dev/null"));
+	ASSERT_EQ(2, run_status("tdproot-stress --policy lazy 2>/dev/null"));
+	ASSERT_EQ(2, run_status("tdproot-stress extra 2>/dev/null"));
+	/* A short real run passes and ends with the machine-readable line. */
+	ASSERT_EQ(0, run_status("tdproot-stress --duration 2 --vcpus 2 --mem 64M --backing 4M >/tmp/run 2>&1"));
+	help = tdp_read("/tmp/run");
+	ASSERT_NE(NULL, help);
+	ASSERT_NE(NULL, strstr(help, "\nRESULT pass duration_s="));
+	free(help);
+	assert_module_balanced(_metadata);
+}
+
+/* ---- tracepoints and histograms ---- */
+
+#define TRACING "/sys/kernel/tracing"
+
+/* The lifecycle events of @vm in the trace buffer, space-separated, yields left out. */
+static void trace_sequence(const char *vm, char *out, size_t len, long long *leaves)
+{
+	char *buf = tdp_read(TRACING "/trace"), *line, *save, key[48];
+
+	*out = '\0';
+	snprintf(key, sizeof(key), " vm=%s ", vm);
+	for (line = strtok_r(buf ? buf : "", "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ev = strstr(line, ": tdproot_");
+		char *colon = ev ? strchr(ev + 2, ':') : NULL;
+		char *l = strstr(line, "leaves=");
+
+		if (!colon || !strstr(line, key) || strncmp(ev, ": tdproot_root_", 15))
+			continue;
+		*colon = '\0';
+		strncat(out, ev + 15, len - strlen(out) - 2);
+		strcat(out, " ");
+		if (l)
+			*leaves = strtoll(l + 7, NULL, 10);
+	}
+	free(buf);
+}
+
+FIXTURE(trace) {
+	int unused;
+};
+
+FIXTURE_SETUP(trace)
+{
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	tdp_write(TRACING "/events/tdproot/enable", "0");
+	tdp_writef("destroy", "tr1");
+	tdp_writef("destroy", "tr2");
+	assert_module_balanced(_metadata);
+}
+
+TEST_F(trace, lifecycle_events_in_order)
+{
+	const char *expect = "alloc invalidate zap_begin zap_end free ";
+	long long leaves = -1;
+	char seq[512];
+	int fd;
+
+	ASSERT_EQ(0, tdp_write(TRACING "/events/tdproot/enable", "1"));
+	fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd);
+	close(fd);
+
+	/* seed: populate's put is the last put. */
+	ASSERT_EQ(0, tdp_writef("create", "tr1 mem=16M policy=seed"));
+	ASSERT_EQ(0, tdp_writef("tr1/populate", "0 512"));
+	/* pinned: the root lives until zap_all. */
+	ASSERT_EQ(0, tdp_writef("create", "tr2 mem=16M policy=pinned"));
+	ASSERT_EQ(0, tdp_writef("tr2/populate", "0 700"));
+	ASSERT_EQ(0, tdp_writef("tr2/zap_all", "1"));
+	ASSERT_EQ(0, tdp_write(TRACING "/events/tdproot/enable", "0"));
+
+	trace_sequence("tr1", seq, sizeof(seq), &leaves);
+	ASSERT_STREQ(expect, seq);
+	ASSERT_EQ(512, leaves);
+	trace_sequence("tr2", seq, sizeof(seq), &leaves);
+	ASSERT_STREQ(expect, seq);
+	ASSERT_EQ(700, leaves);
+}
+
+static long long hist_samples(const char *file)
+{
+	char path[128], *buf, *p;
+	long long n = -1;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s", file);
+	buf = tdp_read(path);
+	if (buf && strstr(buf, "\np50 ") && strstr(buf, "\np99 ") && strstr(buf, "\nmax ")) {
+		p = strstr(buf, ": ");
+		if (p)
+			n = strtoll(p + 2, NULL, 10);
+	}
+	free(buf);
+	return n;
+}
+
+TEST(histograms)
+{
+	ASSERT_EQ(0, tdp_writef("create", "hist mem=16M policy=pinned"));
+	ASSERT_EQ(0, tdp_writef("hist/populate", "0 4096"));
+	ASSERT_LT(0, hist_samples("hist/hist/lock_hold"));
+	ASSERT_EQ(0, tdp_writef("hist/hist/lock_hold", "0"));
+	ASSERT_EQ(0, hist_samples("hist/hist/lock_hold"));
+	ASSERT_EQ(0, hist_samples("hist/hist/vcpu_stall"));
+
+	ASSERT_EQ(0, tdp_writef("hist/workload", "pattern=random"));
+	ASSERT_EQ(0, tdp_writef("hist/vcpus", "2"));
+	ASSERT_LE(1000, tdp_wait_stat("hist", "accesses", 1000, 20));
+	ASSERT_EQ(0, tdp_writef("hist/zap_all", "1"));
+	/* Each vCPU's first access after its reload ends one stall. */
+	ASSERT_LE(1000, tdp_wait_stat("hist", "accesses", tdp_vm_stat("hist", "accesses") + 1000, 20));
+	ASSERT_LE(2, hist_samples("hist/hist/vcpu_stall"));
+	ASSERT_LT(0, hist_samples("hist/hist/lock_hold"));
+	ASSERT_EQ(0, tdp_writef("hist/vcpus", "0"));
+	ASSERT_EQ(0, tdp_writef("destroy", "hist"));
 }
 
 TEST_HARNESS_MAIN

@@ -123,6 +123,15 @@ int tdp_vm_zap_all(struct tdp_vm *vm);
 int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr);
 
 /**
+ * tdp_vm_valid_roots() - Count the valid roots, the way readers see them:
+ * under mmu_lock for read, with the valid-only yield-safe root iterator.
+ * @vm: the VM.
+ *
+ * Return: the number of valid roots.
+ */
+u64 tdp_vm_valid_roots(struct tdp_vm *vm);
+
+/**
  * tdp_vm_sync() - Wait until every root and table freed so far is back in
  * the page allocator, so statistics read next are exact.
  * @vm: the VM.
