@@ -6,6 +6,8 @@
 #   make check [KERNELS=]  the test suite, in booted test kernels
 #   make run [KERNEL=] [ARGS=]  a stress run in a booted test kernel
 #   make lint              checkpatch --strict, sparse, W=1
+#   make bench [QUICK=1]   zap, fault and reload costs against same-boot baselines
+#   make mutants           the suite against each reintroduced upstream bug
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
@@ -55,3 +57,9 @@ check:
 
 run:
 	tests/run.sh $(KERNEL) $(ARGS)
+
+bench:
+	tests/bench.sh $(KERNEL) $(if $(QUICK),--quick)
+
+mutants:
+	tests/mutants.sh $(KERNEL) $(MUTANTS)

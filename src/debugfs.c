@@ -148,14 +148,14 @@ static int tdp_parse_range(char *buf, u64 *gfn, u64 *nr)
 	return 0;
 }
 
-/* A VM name: letters, digits, '_', '-', '.' (not first), and not a top-level file. */
+/* A VM name: a letter, then letters, digits, '_', '-', '.'; not a top-level file. */
 static bool tdp_name_ok(const char *name)
 {
 	size_t i, len = strlen(name);
 
-	if (!len || len >= TDP_GUEST_NAME_MAX || name[0] == '.')
+	if (!len || len >= TDP_GUEST_NAME_MAX || !isalpha(name[0]))
 		return false;
-	for (i = 0; i < len; i++)
+	for (i = 1; i < len; i++)
 		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
 			return false;
 	return strcmp(name, "create") && strcmp(name, "destroy") && strcmp(name, "stats");

@@ -9,6 +9,8 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 
+#include <tdproot/bench.h>
+
 #include "mmu_internal.h"
 
 /* A racing thread changed an entry on our path: walk again from the root. */
@@ -22,7 +24,10 @@ int tdp_fault_locked(struct tdp_vm *vm, struct tdp_root *root, u64 gfn,
 	struct tdp_iter iter;
 	int ret = 0;
 
-	lockdep_assert_held_read(&vm->mmu_lock);
+	if (tdp_bench_exclusive_faults())
+		lockdep_assert_held_write(&vm->mmu_lock);
+	else
+		lockdep_assert_held_read(&vm->mmu_lock);
 
 	/*
 	 * Invalidation happens under mmu_lock for write, or (seed) in the
@@ -107,7 +112,7 @@ int tdp_fault(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, bool write,
 	do {
 		if (tdp_pt_cache_topup(cache, tdp_fault_pages(vm)))
 			return -ENOMEM;
-		tdp_vm_lock(vm, &lk, true);
+		tdp_vm_lock(vm, &lk, !tdp_bench_exclusive_faults());
 		ret = tdp_fault_locked(vm, root, gfn, write, cache);
 		tdp_lock_release(&lk);
 	} while (ret == TDP_FAULT_RETRY);
@@ -167,7 +172,7 @@ int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr)
 		 * Fault a batch per lock hold, until the cache runs dry or
 		 * someone else needs the lock or the CPU.
 		 */
-		tdp_vm_lock(vm, &lk, true);
+		tdp_vm_lock(vm, &lk, !tdp_bench_exclusive_faults());
 		while (gfn < end && cache.nr >= tdp_fault_pages(vm)) {
 			ret = tdp_fault_locked(vm, root, gfn, true, &cache);
 			if (ret == TDP_FAULT_RETRY) {

@@ -8,6 +8,7 @@
 
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 
@@ -191,8 +192,9 @@ void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
 	tdp_zap_root_level(vm, root, root->role.levels, lk, &zapped);
 	rcu_read_unlock();
 
+	start = ktime_get_ns() - start;
 	tdp_stat_inc(&vm->stats, TDP_STAT_root_zaps);
+	tdp_stat_add(&vm->stats, TDP_STAT_root_zap_ns, start);
 	trace_tdproot_root_zap_end(vm->name, root->id, root->role.as_id,
-				   refcount_read(&root->count),
-				   zapped, ktime_get_ns() - start);
+				   refcount_read(&root->count), zapped, start);
 }

@@ -21,6 +21,7 @@ const char *const tdp_stat_names[TDP_STAT_NR] = {
 	[TDP_STAT_zaps_all] = "zaps_all",
 	[TDP_STAT_zaps_range] = "zaps_range",
 	[TDP_STAT_root_zaps] = "root_zaps",
+	[TDP_STAT_root_zap_ns] = "root_zap_ns",
 	[TDP_STAT_zap_yields] = "zap_yields",
 	[TDP_STAT_root_invalidations] = "root_invalidations",
 	[TDP_STAT_vcpu_reloads] = "vcpu_reloads",

@@ -14,7 +14,7 @@ kver=$("$here/host/kernel.sh" "${1:-6.12}")
 fail=0
 
 info "checkpatch --strict"
-mapfile -t files < <(cd "$top" && git ls-files '*.c' '*.h')
+mapfile -t files < <(cd "$top" && git ls-files --cached --others --exclude-standard '*.c' '*.h')
 # The tracepoint header follows the TRACE_EVENT macro layout, not C's.
 trace_ok='OPEN_ENDED_LINE|MACRO_ARG|SPACING|OPEN_BRACE|COMPLEX_MACRO|PARENTHESIS_ALIGNMENT|LINE_SPACING'
 findings=$(cd "$top" && perl "$TDPROOT_CACHE/checkpatch/checkpatch.pl" --strict --no-tree \

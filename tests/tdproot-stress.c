@@ -34,32 +34,32 @@ static int stopping;	/* set once by the main thread */
 static int write_failures;
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
-"usage: tdproot-stress [options]\n"
-"Drive a loaded tdproot module (/sys/kernel/debug/tdproot) with a stress run.\n"
-"\n"
-"  -d, --duration SEC      run time in seconds (default 30)\n"
-"  -v, --vcpus N           vCPU threads, 0..64 (default 4)\n"
-"  -m, --mem SIZE          guest memory, digits + K/M/G/T (default 1G)\n"
-"  -b, --backing SIZE      real memory behind it; guest frames alias it (default 16M)\n"
-"  -f, --format ept|npt    paging format (default ept)\n"
-"  -l, --levels 4|5        paging levels (default 4)\n"
-"  -p, --policy seed|pinned  root lifecycle policy (default seed)\n"
-"  -H, --huge 4k|2m|1g     leaf size (default 4k)\n"
-"  -P, --pattern idle|seq|random|hot  vCPU access pattern (default random)\n"
-"  -w, --write-pct N       percent of accesses that write, 0..100 (default 20)\n"
-"  -F, --flip-ms N         vCPUs switch address space every N ms, 0 = never (default 10)\n"
-"  -z, --zappers N         threads issuing zap_all back to back (default 1)\n"
-"  -r, --range-zappers N   threads issuing random zap_range (default 1)\n"
-"  -c, --churn             a thread destroys and recreates a second VM\n"
-"  -s, --seed N            seed for the zappers' random ranges (default 1)\n"
-"  -h, --help              this text\n"
-"\n"
-"Exit status: 0 pass, 1 fail (integrity error, unbalanced counters, failed\n"
-"write, kernel splat), 2 bad usage or no module. The last line is\n"
-"RESULT pass|fail key=value...\n");
+		"usage: tdproot-stress [options]\n"
+		"Drive a loaded tdproot module (/sys/kernel/debug/tdproot) with a stress run.\n"
+		"\n"
+		"  -d, --duration SEC      run time in seconds (default 30)\n"
+		"  -v, --vcpus N           vCPU threads, 0..64 (default 4)\n"
+		"  -m, --mem SIZE          guest memory, digits + K/M/G/T (default 1G)\n"
+		"  -b, --backing SIZE      real memory behind it; guest frames alias it (default 16M)\n"
+		"  -f, --format ept|npt    paging format (default ept)\n"
+		"  -l, --levels 4|5        paging levels (default 4)\n"
+		"  -p, --policy seed|pinned  root lifecycle policy (default seed)\n"
+		"  -H, --huge 4k|2m|1g     leaf size (default 4k)\n"
+		"  -P, --pattern idle|seq|random|hot  vCPU access pattern (default random)\n"
+		"  -w, --write-pct N       percent of accesses that write, 0..100 (default 20)\n"
+		"  -F, --flip-ms N         vCPUs switch address space every N ms, 0 = never (default 10)\n"
+		"  -z, --zappers N         threads issuing zap_all back to back (default 1)\n"
+		"  -r, --range-zappers N   threads issuing random zap_range (default 1)\n"
+		"  -c, --churn             a thread destroys and recreates a second VM\n"
+		"  -s, --seed N            seed for the zappers' random ranges (default 1)\n"
+		"  -h, --help              this text\n"
+		"\n"
+		"Exit status: 0 pass, 1 fail (integrity error, unbalanced counters, failed\n"
+		"write, kernel splat), 2 bad usage or no module. The last line is\n"
+		"RESULT pass|fail key=value...\n");
 }
 
 static int parse_int(const char *s, int lo, int hi, const char *what)
@@ -114,25 +114,60 @@ static void parse_args(int argc, char **argv)
 	static const char *const patterns[] = { "idle", "seq", "random", "hot", NULL };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:h",
+				longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.duration = parse_int(optarg, 1, 86400, "duration"); break;
-		case 'v': o.vcpus = parse_int(optarg, 0, 64, "vcpus"); break;
-		case 'm': o.mem = parse_size(optarg, "mem"); break;
-		case 'b': o.backing = parse_size(optarg, "backing"); break;
-		case 'f': o.format = parse_choice(optarg, formats, "format"); break;
-		case 'l': o.levels = parse_choice(optarg, levels, "levels"); break;
-		case 'p': o.policy = parse_choice(optarg, policies, "policy"); break;
-		case 'H': o.huge = parse_choice(optarg, huges, "huge"); break;
-		case 'P': o.pattern = parse_choice(optarg, patterns, "pattern"); break;
-		case 'w': o.write_pct = parse_int(optarg, 0, 100, "write-pct"); break;
-		case 'F': o.flip_ms = parse_int(optarg, 0, 60000, "flip-ms"); break;
-		case 'z': o.zappers = parse_int(optarg, 0, 16, "zappers"); break;
-		case 'r': o.range_zappers = parse_int(optarg, 0, 16, "range-zappers"); break;
-		case 'c': o.churn = true; break;
-		case 's': o.seed = parse_int(optarg, 0, 1 << 30, "seed"); break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+		case 'd':
+			o.duration = parse_int(optarg, 1, 86400, "duration");
+			break;
+		case 'v':
+			o.vcpus = parse_int(optarg, 0, 64, "vcpus");
+			break;
+		case 'm':
+			o.mem = parse_size(optarg, "mem");
+			break;
+		case 'b':
+			o.backing = parse_size(optarg, "backing");
+			break;
+		case 'f':
+			o.format = parse_choice(optarg, formats, "format");
+			break;
+		case 'l':
+			o.levels = parse_choice(optarg, levels, "levels");
+			break;
+		case 'p':
+			o.policy = parse_choice(optarg, policies, "policy");
+			break;
+		case 'H':
+			o.huge = parse_choice(optarg, huges, "huge");
+			break;
+		case 'P':
+			o.pattern = parse_choice(optarg, patterns, "pattern");
+			break;
+		case 'w':
+			o.write_pct = parse_int(optarg, 0, 100, "write-pct");
+			break;
+		case 'F':
+			o.flip_ms = parse_int(optarg, 0, 60000, "flip-ms");
+			break;
+		case 'z':
+			o.zappers = parse_int(optarg, 0, 16, "zappers");
+			break;
+		case 'r':
+			o.range_zappers = parse_int(optarg, 0, 16, "range-zappers");
+			break;
+		case 'c':
+			o.churn = true;
+			break;
+		case 's':
+			o.seed = parse_int(optarg, 0, 1 << 30, "seed");
+			break;
+		case 'h':
+			print_usage(stdout);
+			exit(0);
+		default:
+			print_usage(stderr);
+			exit(2);
 		}
 	}
 	if (optind < argc) {
@@ -233,7 +268,8 @@ static int kmsg_splats(int fd)
 		rec[n] = '\0';
 		for (s = splats; *s; s++) {
 			if (strstr(rec, *s)) {
-				fprintf(stderr, "tdproot-stress: kernel: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+				fprintf(stderr, "tdproot-stress: kernel: %s",
+					strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
 				found++;
 				break;
 			}
@@ -273,10 +309,11 @@ static void progress(double start, long long *last_faults, double *last_t)
 	human(fps, sizeof(fps), (faults - *last_faults) / (now - *last_t), "");
 	human(acc, sizeof(acc), tdp_vm_stat(vm, "accesses"), "");
 	human_ns(hold, sizeof(hold), tdp_vm_stat(vm, "max_lock_hold_ns"));
-	printf("[%4.0fs] faults/s %7s  accesses %7s  zaps_all %5lld  zaps_range %6lld  roots %2lld  reloads %6lld  flips %6lld  max_hold %s\n",
-	       now - start, fps, acc, tdp_vm_stat(vm, "zaps_all"), tdp_vm_stat(vm, "zaps_range"),
-	       tdp_vm_stat(vm, "roots_live"), tdp_vm_stat(vm, "vcpu_reloads"),
-	       tdp_vm_stat(vm, "role_flips"), hold);
+	fprintf(stdout,
+		"[%4.0fs] faults/s %7s  accesses %7s  zaps_all %5lld  zaps_range %6lld  roots %2lld  reloads %6lld  flips %6lld  max_hold %s\n",
+		now - start, fps, acc, tdp_vm_stat(vm, "zaps_all"), tdp_vm_stat(vm, "zaps_range"),
+		tdp_vm_stat(vm, "roots_live"), tdp_vm_stat(vm, "vcpu_reloads"),
+		tdp_vm_stat(vm, "role_flips"), hold);
 	fflush(stdout);
 	*last_faults = faults;
 	*last_t = now;
@@ -307,9 +344,13 @@ int main(int argc, char **argv)
 	if (stat(TDP_DIR, &st)) {
 		if (stat("/sys/kernel/debug/tracing", &st) && stat("/sys/kernel/debug", &st) == 0 &&
 		    access("/proc/modules", F_OK) == 0)
-			fprintf(stderr, "tdproot-stress: %s missing: is debugfs mounted (mount -t debugfs none /sys/kernel/debug) and tdproot loaded (sudo insmod tdproot.ko)?\n", TDP_DIR);
+			fprintf(stderr,
+				"tdproot-stress: %s missing: is debugfs mounted (mount -t debugfs none /sys/kernel/debug) and tdproot loaded (sudo insmod tdproot.ko)?\n",
+				TDP_DIR);
 		else
-			fprintf(stderr, "tdproot-stress: %s missing: load the module (sudo insmod tdproot.ko) and mount debugfs (sudo mount -t debugfs none /sys/kernel/debug)\n", TDP_DIR);
+			fprintf(stderr,
+				"tdproot-stress: %s missing: load the module (sudo insmod tdproot.ko) and mount debugfs (sudo mount -t debugfs none /sys/kernel/debug)\n",
+				TDP_DIR);
 		return 2;
 	}
 	if (access(TDP_DIR "/create", W_OK)) {
@@ -321,14 +362,17 @@ int main(int argc, char **argv)
 	base_roots = tdp_stat("stats", "roots_live");
 	base_pt = tdp_stat("stats", "pt_pages_live");
 
-	printf("tdproot-stress: %.0fs, %d vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers%s\n",
-	       o.duration, o.vcpus, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
-	       o.pattern, o.write_pct, o.flip_ms, o.zappers, o.range_zappers,
-	       o.churn ? ", churn" : "");
-	if (checked(tdp_writef("create", "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s",
+	fprintf(stdout,
+		"tdproot-stress: %.0fs, %d vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers%s\n",
+		o.duration, o.vcpus, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
+		o.pattern, o.write_pct, o.flip_ms, o.zappers, o.range_zappers,
+		o.churn ? ", churn" : "");
+	if (checked(tdp_writef("create",
+			       "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s",
 			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge),
 		    "create")) {
-		printf("RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 integrity_errors=0\n");
+		fprintf(stdout,
+			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 integrity_errors=0\n");
 		return 1;
 	}
 	checked(tdp_writef("stress/workload", "pattern=%s write_pct=%d flip_ms=%d",
@@ -342,7 +386,8 @@ int main(int argc, char **argv)
 	if (o.churn)
 		pthread_create(&threads[nthreads++], NULL, churner, NULL);
 
-	start = last_t = tdp_now();
+	start = tdp_now();
+	last_t = start;
 	for (i = 1; i <= o.duration && !write_failures; i++) {
 		double wait = start + i - tdp_now();
 
@@ -368,7 +413,8 @@ int main(int argc, char **argv)
 	if (stats) {
 		char *line, *save;
 
-		for (line = strtok_r(stats, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (line = strtok_r(stats, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			char *sp = strchr(line, ' ');
 
 			if (sp) {
@@ -387,12 +433,14 @@ int main(int argc, char **argv)
 
 	pass = true;
 	if (integrity || invariant) {
-		fprintf(stderr, "tdproot-stress: %lld integrity and %lld invariant errors\n", integrity, invariant);
+		fprintf(stderr, "tdproot-stress: %lld integrity and %lld invariant errors\n",
+			integrity, invariant);
 		pass = false;
 	}
 	if (tdp_stat("stats", "roots_live") != base_roots ||
 	    tdp_stat("stats", "pt_pages_live") != base_pt) {
-		fprintf(stderr, "tdproot-stress: counters unbalanced after destroy: roots_live %lld (was %lld), pt_pages_live %lld (was %lld)\n",
+		fprintf(stderr,
+			"tdproot-stress: counters unbalanced after destroy: roots_live %lld (was %lld), pt_pages_live %lld (was %lld)\n",
 			tdp_stat("stats", "roots_live"), base_roots,
 			tdp_stat("stats", "pt_pages_live"), base_pt);
 		pass = false;
@@ -406,7 +454,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tdproot-stress: %d kernel splats in dmesg\n", splat_count);
 		pass = false;
 	}
-	printf("\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld integrity_errors=%lld\n",
-	       pass ? "pass" : "fail", elapsed, faults, zaps_all, zaps_range, reloads, hold, integrity);
+	fprintf(stdout,
+		"\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld integrity_errors=%lld\n",
+		pass ? "pass" : "fail", elapsed, faults, zaps_all, zaps_range, reloads, hold,
+		integrity);
 	return pass ? 0 : 1;
 }

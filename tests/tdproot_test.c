@@ -489,7 +489,8 @@ TEST(bad_input_refused)
 		"x format=arm", "x levels=3", "x levels=6", "x policy=lazy", "x huge=4m",
 		"x mem=99999999999999999999999", "x mem=17179869184T", "x mem=5K",
 		"x mem=4M backing=8M", "x mem=3M huge=2m", "x unknown=1", "x =1",
-		"create", "stats", "x/y", ".x", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"create", "stats", "x/y", ".x", "-x", "1x", "_x",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		"x mem=1T backing=1T",
 	};
 	char big[8192];
@@ -551,6 +552,8 @@ TEST(stress_tool_cli)
 		"--policy", "--huge", "--pattern", "--write-pct", "--flip-ms", "--zappers",
 		"--range-zappers", "--churn", "--seed", "--help",
 	};
+	static const char short_run[] =
+		"tdproot-stress --duration 2 --vcpus 2 --mem 64M --backing 4M >/tmp/run 2>&1";
 	unsigned int i;
 	int missing = 0;
 	char *help;
@@ -572,7 +575,7 @@ TEST(stress_tool_cli)
 	ASSERT_EQ(2, run_status("tdproot-stress --policy lazy 2>/dev/null"));
 	ASSERT_EQ(2, run_status("tdproot-stress extra 2>/dev/null"));
 	/* A short real run passes and ends with the machine-readable line. */
-	ASSERT_EQ(0, run_status("tdproot-stress --duration 2 --vcpus 2 --mem 64M --backing 4M >/tmp/run 2>&1"));
+	ASSERT_EQ(0, run_status(short_run));
 	help = tdp_read("/tmp/run");
 	ASSERT_NE(NULL, help);
 	ASSERT_NE(NULL, strstr(help, "\nRESULT pass duration_s="));
@@ -591,7 +594,8 @@ static void trace_sequence(const char *vm, char *out, size_t len, long long *lea
 
 	*out = '\0';
 	snprintf(key, sizeof(key), " vm=%s ", vm);
-	for (line = strtok_r(buf ? buf : "", "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf ? buf : "", "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *ev = strstr(line, ": tdproot_");
 		char *colon = ev ? strchr(ev + 2, ':') : NULL;
 		char *l = strstr(line, "leaves=");
@@ -682,7 +686,8 @@ TEST(histograms)
 	ASSERT_LE(1000, tdp_wait_stat("hist", "accesses", 1000, 20));
 	ASSERT_EQ(0, tdp_writef("hist/zap_all", "1"));
 	/* Each vCPU's first access after its reload ends one stall. */
-	ASSERT_LE(1000, tdp_wait_stat("hist", "accesses", tdp_vm_stat("hist", "accesses") + 1000, 20));
+	ASSERT_LE(1000, tdp_wait_stat("hist", "accesses",
+				      tdp_vm_stat("hist", "accesses") + 1000, 20));
 	ASSERT_LE(2, hist_samples("hist/hist/vcpu_stall"));
 	ASSERT_LT(0, hist_samples("hist/hist/lock_hold"));
 	ASSERT_EQ(0, tdp_writef("hist/vcpus", "0"));

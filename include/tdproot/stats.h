@@ -27,6 +27,7 @@ enum tdp_stat {
 	TDP_STAT_zaps_all,
 	TDP_STAT_zaps_range,
 	TDP_STAT_root_zaps,
+	TDP_STAT_root_zap_ns,
 	TDP_STAT_zap_yields,
 	TDP_STAT_root_invalidations,
 	TDP_STAT_vcpu_reloads,

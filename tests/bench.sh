@@ -1,0 +1,40 @@
+#!/bin/bash
+# Usage: bench.sh [KERNEL] [--quick]
+# make bench: build a bench flavour of the module (TDPROOT_BENCH: no-yield and
+# exclusive-fault baselines, the memory floor), boot KERNEL (default 6.1),
+# run tdproot-bench and keep its table and metrics in bench/.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=host/lib.sh
+. "$here/host/lib.sh"
+
+kernel=6.1 quick=''
+for a in "$@"; do
+	case $a in
+	--quick) quick=-q ;;
+	*) kernel=$a ;;
+	esac
+done
+
+build=$top/.build
+"$here/build-tests.sh" "$build/bin"
+kver=$("$here/host/kernel.sh" "$kernel")
+image=$("$here/host/kernel.sh" --image "$kernel")
+ko=$(TDPROOT_BUILD_TAG=bench "$here/build-module.sh" "$kver" TDPROOT_BENCH=1)
+
+out=$build/bench-$kernel
+info "booting $kver for tdproot-bench ${quick:+(quick)}"
+"$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
+	--out "$out" --timeout "$([[ -n $quick ]] && echo 900 || echo 3600)" --mem 3G \
+	--cmd "insmod /tdproot.ko && tdproot-bench $quick"
+
+mkdir -p "$top/bench"
+file=$top/bench/$(date +%Y%m%d-%H%M%S)-$kernel${quick:+-quick}.txt
+{
+	echo "# tdproot-bench ${quick:+(quick) }$(date -u +%FT%TZ)"
+	echo "# kernel: $kver; $(qemu-system-x86_64 --version | head -n1), TCG -cpu max -smp 2"
+	echo "# host CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
+	tr -d '\r' <"$out/output.log" | grep -v '^TDPROOT-EXIT'
+} >"$file"
+info "results: $file"

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdproot-bench: zap, fault and reload costs, each against a baseline
+ * measured in the same boot. Needs a module built with TDPROOT_BENCH
+ * (make bench does that) for the no-yield and exclusive-fault baselines and
+ * the memory floor.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tdp_util.h"
+
+#define PARAM "/sys/module/tdproot/parameters/"
+#define GIB (1024ULL * 1024 * 1024)
+#define MAX_SAMPLES 200000
+
+static bool quick;
+static int repeats = 3;
+
+struct row {
+	const char *name;
+	char size[16];
+	double value, baseline, goal;
+	const char *unit;
+	bool higher_is_better;	/* goal is a minimum ratio, not a maximum */
+};
+
+static struct row rows[32];
+static int nrows;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "tdproot-bench: %s: %s\n", what, strerror(-err));
+	exit(1);
+}
+
+static void must(int ret, const char *what)
+{
+	if (ret)
+		die(what, ret);
+}
+
+static void param(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM "%s", name);
+	must(tdp_write(path, val), path);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void size_name(char *buf, size_t len, unsigned long long bytes)
+{
+	if (bytes >= GIB)
+		snprintf(buf, len, "%lluG", bytes / GIB);
+	else
+		snprintf(buf, len, "%lluM", bytes >> 20);
+}
+
+static void vm_create(const char *vm, unsigned long long bytes, const char *extra)
+{
+	char size[16];
+
+	size_name(size, sizeof(size), bytes);
+	must(tdp_writef("create", "%s mem=%s backing=16M policy=pinned %s", vm, size, extra),
+	     "create");
+}
+
+static void vm_destroy(const char *vm)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/vcpus", vm);
+	tdp_writef(file, "0");
+	must(tdp_writef("destroy", "%s", vm), "destroy");
+}
+
+struct populate_job {
+	const char *vm;
+	unsigned long long gfn, nr;
+	int ret;
+};
+
+static void *populate_thread(void *arg)
+{
+	struct populate_job *j = arg;
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/populate", j->vm);
+	j->ret = tdp_writef(file, "%llu %llu", j->gfn, j->nr);
+	return NULL;
+}
+
+/* Populate [0, nr) with @threads tasks on disjoint ranges; returns seconds. */
+static double populate(const char *vm, unsigned long long nr, int threads)
+{
+	struct populate_job jobs[4];
+	pthread_t tid[4];
+	double start = tdp_now();
+	int i;
+
+	for (i = 0; i < threads; i++) {
+		jobs[i] = (struct populate_job) {
+			.vm = vm, .gfn = nr / threads * i, .nr = nr / threads,
+		};
+		pthread_create(&tid[i], NULL, populate_thread, &jobs[i]);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(tid[i], NULL);
+		must(jobs[i].ret, "populate");
+	}
+	return tdp_now() - start;
+}
+
+static long long stat_of(const char *vm, const char *key)
+{
+	return tdp_vm_stat(vm, key);
+}
+
+/* ---- P1: a writer contending for mmu_lock while a root is zapped ---- */
+
+struct contender {
+	const char *vm;
+	int stop;
+	int n;
+	double *lat;
+};
+
+static void *contend(void *arg)
+{
+	struct contender *c = arg;
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/zap_range", c->vm);
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE) && c->n < MAX_SAMPLES) {
+		double t = tdp_now();
+
+		/* zap_range takes mmu_lock for write, as invalidation does. */
+		must(tdp_writef(file, "0 1"), "zap_range");
+		c->lat[c->n++] = tdp_now() - t;
+	}
+	return NULL;
+}
+
+/* Longest and p99 wait of the contender while a root of @bytes is zapped. */
+static void case_p1_one(unsigned long long bytes, bool yield, double *max, double *p99)
+{
+	struct contender c = { .vm = "p1" };
+	pthread_t tid;
+
+	vm_create("p1", bytes, "");
+	populate("p1", bytes >> 12, 2);
+	param("bench_no_yield", yield ? "0" : "1");
+	c.lat = calloc(MAX_SAMPLES, sizeof(double));
+	pthread_create(&tid, NULL, contend, &c);
+	usleep(20000);
+	must(tdp_writef("p1/zap_all", "1"), "zap_all");
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(tid, NULL);
+	param("bench_no_yield", "0");
+	qsort(c.lat, c.n, sizeof(double), cmp_double);
+	*max = c.n ? c.lat[c.n - 1] : 0;
+	*p99 = c.n ? c.lat[(int)(c.n * 0.99)] : 0;
+	free(c.lat);
+	vm_destroy("p1");
+}
+
+static void add_row(const char *name, const char *size, double value, double baseline,
+		    double goal, const char *unit, bool higher)
+{
+	struct row *r = &rows[nrows++];
+
+	r->name = name;
+	snprintf(r->size, sizeof(r->size), "%s", size);
+	r->value = value;
+	r->baseline = baseline;
+	r->goal = goal;
+	r->unit = unit;
+	r->higher_is_better = higher;
+}
+
+static double metric_p1_yield, metric_p1_noyield;
+
+static void case_p1(void)
+{
+	unsigned long long sizes[3] = { GIB, 4 * GIB, 16 * GIB };
+	double max[2][3], p99[2][3], v[8], w[8];
+	int s, y, r, n = quick ? 2 : 3;
+
+	if (quick) {
+		sizes[0] = 64ULL << 20;
+		sizes[1] = 256ULL << 20;
+	}
+	for (y = 0; y < 2; y++) {
+		for (s = 0; s < n; s++) {
+			for (r = 0; r < repeats; r++)
+				case_p1_one(sizes[s], y == 0, &v[r], &w[r]);
+			max[y][s] = median(v, repeats);
+			p99[y][s] = median(w, repeats);
+		}
+	}
+	for (s = 0; s < n; s++) {
+		char size[16];
+
+		size_name(size, sizeof(size), sizes[s]);
+		add_row("P1 max wait, yielding", size, max[0][s] * 1e3, max[0][0] * 1e3,
+			1.5, "ms", false);
+		add_row("P1 p99 wait, yielding", size, p99[0][s] * 1e3, p99[0][0] * 1e3,
+			0, "ms", false);
+		add_row("P1 max wait, no yield", size, max[1][s] * 1e3, max[1][0] * 1e3,
+			0, "ms", false);
+	}
+	metric_p1_yield = max[0][n - 1] / max[0][0];
+	metric_p1_noyield = max[1][n - 1] / max[1][0];
+}
+
+/* ---- P2: ns per leaf zapped against a read-and-clear floor ---- */
+
+static double metric_p2;
+
+static void case_p2(void)
+{
+	unsigned long long bytes = quick ? 256ULL << 20 : 4 * GIB;
+	double zap[8], floor_[8];
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		long long ns0, pages0, leaves, pages;
+		unsigned long long fpages, fns;
+		char buf[64], *rd;
+
+		vm_create("p2", bytes, "");
+		populate("p2", bytes >> 12, 2);
+		leaves = stat_of("p2", "leaf_sptes");
+		ns0 = stat_of("p2", "root_zap_ns");
+		pages0 = stat_of("p2", "pt_pages_freed");
+		must(tdp_writef("p2/zap_all", "1"), "zap_all");
+		zap[r] = (double)(stat_of("p2", "root_zap_ns") - ns0) / leaves;
+		pages = stat_of("p2", "pt_pages_freed") - pages0;
+		vm_destroy("p2");
+
+		snprintf(buf, sizeof(buf), "%lld", pages);
+		param("bench_floor", buf);
+		rd = tdp_read(PARAM "bench_floor");
+		if (!rd || sscanf(rd, "%llu %llu", &fpages, &fns) != 2)
+			die("bench_floor", -EIO);
+		free(rd);
+		floor_[r] = (double)fns / leaves;
+	}
+	add_row("P2 zap ns per leaf", quick ? "256M" : "4G", median(zap, repeats),
+		median(floor_, repeats), 3, "ns", false);
+	metric_p2 = median(zap, repeats) / median(floor_, repeats);
+}
+
+/* ---- P3: parallel faults under the shared lock ---- */
+
+static double metric_p3;
+
+static double case_p3_rate(unsigned long long bytes, int threads, bool exclusive)
+{
+	double secs;
+
+	param("bench_exclusive_faults", exclusive ? "1" : "0");
+	vm_create("p3", bytes, "");
+	secs = populate("p3", bytes >> 12, threads);
+	vm_destroy("p3");
+	param("bench_exclusive_faults", "0");
+	return (bytes >> 12) / secs;
+}
+
+static void case_p3(void)
+{
+	unsigned long long bytes = quick ? 128ULL << 20 : 2 * GIB;
+	double shared[8], excl[8], one[8];
+	char size[16];
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		shared[r] = case_p3_rate(bytes, 2, false);
+		excl[r] = case_p3_rate(bytes, 2, true);
+		one[r] = case_p3_rate(bytes, 1, false);
+	}
+	size_name(size, sizeof(size), bytes);
+	add_row("P3 faults/s, 2 shared vs exclusive", size, median(shared, repeats),
+		median(excl, repeats), 1.7, "/s", true);
+	add_row("P3 faults/s, 2 shared vs 1", size, median(shared, repeats),
+		median(one, repeats), 0, "/s", true);
+	metric_p3 = median(shared, repeats) / median(excl, repeats);
+}
+
+/* ---- P4: vCPU stall after zap_all against the old root's size ---- */
+
+static double metric_p4;
+
+static double hist_line(const char *file, const char *key)
+{
+	char path[128], *buf, *p;
+	double v = -1;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s", file);
+	buf = tdp_read(path);
+	p = buf ? strstr(buf, key) : NULL;
+	if (p)
+		v = strtod(p + strlen(key), NULL);
+	free(buf);
+	return v;
+}
+
+static double case_p4_one(unsigned long long bytes)
+{
+	double p99;
+	int i;
+
+	vm_create("p4", bytes, "");
+	populate("p4", bytes >> 12, 2);
+	must(tdp_writef("p4/workload", "pattern=hot"), "workload");
+	must(tdp_writef("p4/vcpus", "2"), "vcpus");
+	tdp_wait_stat("p4", "accesses", 10000, 30);
+	must(tdp_writef("p4/hist/vcpu_stall", "0"), "hist reset");
+	for (i = 0; i < 3; i++) {
+		/* Each round zaps a root as big as the guest. */
+		if (i)
+			populate("p4", bytes >> 12, 2);
+		must(tdp_writef("p4/zap_all", "1"), "zap_all");
+		tdp_wait_stat("p4", "accesses", stat_of("p4", "accesses") + 1000, 30);
+	}
+	p99 = hist_line("p4/hist/vcpu_stall", "\np99 ");
+	vm_destroy("p4");
+	return p99;
+}
+
+static void case_p4(void)
+{
+	unsigned long long small = quick ? 64ULL << 20 : GIB;
+	unsigned long long big = quick ? 256ULL << 20 : 16 * GIB;
+	double a[8], b[8];
+	char size[16];
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		a[r] = case_p4_one(small);
+		b[r] = case_p4_one(big);
+	}
+	size_name(size, sizeof(size), big);
+	add_row("P4 vCPU stall p99 after zap_all", size, median(b, repeats) / 1e3,
+		median(a, repeats) / 1e3, 2, "us", false);
+	metric_p4 = median(b, repeats) / median(a, repeats);
+}
+
+/* ---- P5: page-table pages per GiB against the theory ---- */
+
+static double metric_p5;
+
+static void case_p5(void)
+{
+	static const struct { const char *huge; long long theory; } leaf[] = {
+		/* root + L3 + L2 + 512 L1; root + L3 + L2; root + L3 */
+		{ "4k", 1 + 1 + 1 + 512 }, { "2m", 1 + 1 + 1 }, { "1g", 1 + 1 },
+	};
+	unsigned int i;
+
+	metric_p5 = 1;
+	for (i = 0; i < 3; i++) {
+		char extra[32];
+		long long pt;
+
+		snprintf(extra, sizeof(extra), "huge=%s", leaf[i].huge);
+		must(tdp_writef("create", "p5 mem=1G backing=%s policy=pinned %s",
+				i == 0 ? "16M" : "2M", extra), "create");
+		populate("p5", GIB >> 12, 1);
+		pt = stat_of("p5", "pt_pages_live");
+		vm_destroy("p5");
+		add_row(i == 0 ? "P5 pt pages per GiB, 4K leaves" : i == 1 ?
+			"P5 pt pages per GiB, 2M leaves" : "P5 pt pages per GiB, 1G leaves",
+			"1G", pt, leaf[i].theory, 1, "pages", false);
+		if ((double)pt / leaf[i].theory != 1)
+			metric_p5 = (double)pt / leaf[i].theory;
+	}
+	if (tdp_stat("stats", "pt_pages_live"))
+		metric_p5 = -1;
+}
+
+/* ---- P6: role-flip storm, seed against pinned ---- */
+
+static double metric_p6;
+
+static void case_p6_one(const char *policy, double secs, double out[3])
+{
+	long long a0, r0, z0;
+	double t;
+
+	must(tdp_writef("create", "p6 mem=256M backing=16M policy=%s", policy), "create");
+	must(tdp_writef("p6/workload", "pattern=random flip_ms=2"), "workload");
+	must(tdp_writef("p6/vcpus", "2"), "vcpus");
+	usleep(200000);
+	a0 = stat_of("p6", "accesses");
+	r0 = stat_of("p6", "roots_allocated");
+	z0 = stat_of("p6", "root_zap_ns");
+	t = tdp_now();
+	usleep(secs * 1e6);
+	t = tdp_now() - t;
+	out[0] = (stat_of("p6", "accesses") - a0) / t;
+	out[1] = (stat_of("p6", "roots_allocated") - r0) / t;
+	out[2] = (stat_of("p6", "root_zap_ns") - z0) / t / 1e6;	/* ms of zap per s */
+	vm_destroy("p6");
+}
+
+static void case_p6(void)
+{
+	double seed[3], pinned[3];
+
+	case_p6_one("seed", quick ? 2 : 10, seed);
+	case_p6_one("pinned", quick ? 2 : 10, pinned);
+	add_row("P6 accesses/s, pinned vs seed", "256M", pinned[0], seed[0], 0, "/s", true);
+	add_row("P6 roots allocated/s, pinned vs seed", "256M", pinned[1], seed[1], 0, "/s",
+		false);
+	add_row("P6 zap ms per s, pinned vs seed", "256M", pinned[2], seed[2], 0, "ms", false);
+	metric_p6 = pinned[0] / seed[0];
+}
+
+static void print_table(void)
+{
+	int i;
+
+	printf("\n%-38s %6s %14s %14s %8s %6s %s\n", "case", "size", "value", "baseline",
+	       "ratio", "goal", "verdict");
+	for (i = 0; i < nrows; i++) {
+		struct row *r = &rows[i];
+		double ratio = r->baseline ? r->value / r->baseline : 0;
+		const char *verdict = "-";
+		char goal[16] = "-";
+
+		if (r->goal) {
+			snprintf(goal, sizeof(goal), "%s%.1f", r->higher_is_better ? ">=" : "<=",
+				 r->goal);
+			verdict = (r->higher_is_better ? ratio >= r->goal : ratio <= r->goal) ?
+				  "met" : "MISSED";
+		}
+		printf("%-38s %6s %12.1f%-2s %12.1f%-2s %8.2f %6s %s\n", r->name, r->size,
+		       r->value, r->unit, r->baseline, r->unit, ratio, goal, verdict);
+	}
+	printf("\nmetric p1_wait_ratio_16g_1g %.3f\n", metric_p1_yield);
+	printf("metric p1_noyield_ratio_16g_1g %.3f\n", metric_p1_noyield);
+	printf("metric p2_zap_vs_floor %.3f\n", metric_p2);
+	printf("metric p3_shared_vs_exclusive %.3f\n", metric_p3);
+	printf("metric p4_stall_ratio_16g_1g %.3f\n", metric_p4);
+	printf("metric p5_pt_vs_theory %.3f\n", metric_p5);
+	printf("metric p6_pinned_vs_seed %.3f\n", metric_p6);
+}
+
+int main(int argc, char **argv)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "qr:h")) != -1) {
+		if (c == 'q') {
+			quick = true;
+		} else if (c == 'r') {
+			repeats = atoi(optarg);
+		} else {
+			printf("usage: tdproot-bench [-q] [-r REPEATS]\n"
+			       "  -q  quick smoke: small sizes, one repeat\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (quick)
+		repeats = 1;
+	if (repeats < 1 || repeats > 8 || access(PARAM "bench_floor", W_OK)) {
+		fprintf(stderr, "tdproot-bench: needs a bench build of tdproot (make bench)\n");
+		return 2;
+	}
+	printf("tdproot-bench: %s, %d repeat(s) per case, medians\n",
+	       quick ? "quick" : "full", repeats);
+	fflush(stdout);
+	case_p5();
+	case_p3();
+	case_p2();
+	case_p1();
+	case_p4();
+	case_p6();
+	print_table();
+	return 0;
+}
