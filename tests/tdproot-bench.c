@@ -157,7 +157,7 @@ static void *contend(void *arg)
 }
 
 /* Longest and p99 wait of the contender while a root of @bytes is zapped. */
-static void case_p1_one(unsigned long long bytes, bool yield, double *max, double *p99)
+static void run_p1_one(unsigned long long bytes, bool yield, double *max, double *p99)
 {
 	struct contender c = { .vm = "p1" };
 	pthread_t tid;
@@ -195,7 +195,7 @@ static void add_row(const char *name, const char *size, double value, double bas
 
 static double metric_p1_yield, metric_p1_noyield;
 
-static void case_p1(void)
+static void run_p1(void)
 {
 	unsigned long long sizes[3] = { GIB, 4 * GIB, 16 * GIB };
 	double max[2][3], p99[2][3], v[8], w[8];
@@ -208,7 +208,7 @@ static void case_p1(void)
 	for (y = 0; y < 2; y++) {
 		for (s = 0; s < n; s++) {
 			for (r = 0; r < repeats; r++)
-				case_p1_one(sizes[s], y == 0, &v[r], &w[r]);
+				run_p1_one(sizes[s], y == 0, &v[r], &w[r]);
 			max[y][s] = median(v, repeats);
 			p99[y][s] = median(w, repeats);
 		}
@@ -232,7 +232,7 @@ static void case_p1(void)
 
 static double metric_p2;
 
-static void case_p2(void)
+static void run_p2(void)
 {
 	unsigned long long bytes = quick ? 256ULL << 20 : 4 * GIB;
 	double zap[8], floor_[8];
@@ -270,7 +270,7 @@ static void case_p2(void)
 
 static double metric_p3;
 
-static double case_p3_rate(unsigned long long bytes, int threads, bool exclusive)
+static double run_p3_rate(unsigned long long bytes, int threads, bool exclusive)
 {
 	double secs;
 
@@ -282,7 +282,7 @@ static double case_p3_rate(unsigned long long bytes, int threads, bool exclusive
 	return (bytes >> 12) / secs;
 }
 
-static void case_p3(void)
+static void run_p3(void)
 {
 	unsigned long long bytes = quick ? 128ULL << 20 : 2 * GIB;
 	double shared[8], excl[8], one[8];
@@ -290,9 +290,9 @@ static void case_p3(void)
 	int r;
 
 	for (r = 0; r < repeats; r++) {
-		shared[r] = case_p3_rate(bytes, 2, false);
-		excl[r] = case_p3_rate(bytes, 2, true);
-		one[r] = case_p3_rate(bytes, 1, false);
+		shared[r] = run_p3_rate(bytes, 2, false);
+		excl[r] = run_p3_rate(bytes, 2, true);
+		one[r] = run_p3_rate(bytes, 1, false);
 	}
 	size_name(size, sizeof(size), bytes);
 	add_row("P3 faults/s, 2 shared vs exclusive", size, median(shared, repeats),
@@ -320,7 +320,7 @@ static double hist_line(const char *file, const char *key)
 	return v;
 }
 
-static double case_p4_one(unsigned long long bytes)
+static double run_p4_one(unsigned long long bytes)
 {
 	double p99;
 	int i;
@@ -343,7 +343,7 @@ static double case_p4_one(unsigned long long bytes)
 	return p99;
 }
 
-static void case_p4(void)
+static void run_p4(void)
 {
 	unsigned long long small = quick ? 64ULL << 20 : GIB;
 	unsigned long long big = quick ? 256ULL << 20 : 16 * GIB;
@@ -352,8 +352,8 @@ static void case_p4(void)
 	int r;
 
 	for (r = 0; r < repeats; r++) {
-		a[r] = case_p4_one(small);
-		b[r] = case_p4_one(big);
+		a[r] = run_p4_one(small);
+		b[r] = run_p4_one(big);
 	}
 	size_name(size, sizeof(size), big);
 	add_row("P4 vCPU stall p99 after zap_all", size, median(b, repeats) / 1e3,
@@ -365,7 +365,7 @@ static void case_p4(void)
 
 static double metric_p5;
 
-static void case_p5(void)
+static void run_p5(void)
 {
 	static const struct { const char *huge; long long theory; } leaf[] = {
 		/* root + L3 + L2 + 512 L1; root + L3 + L2; root + L3 */
@@ -398,7 +398,7 @@ static void case_p5(void)
 
 static double metric_p6;
 
-static void case_p6_one(const char *policy, double secs, double out[3])
+static void run_p6_one(const char *policy, double secs, double out[3])
 {
 	long long a0, r0, z0;
 	double t;
@@ -419,12 +419,12 @@ static void case_p6_one(const char *policy, double secs, double out[3])
 	vm_destroy("p6");
 }
 
-static void case_p6(void)
+static void run_p6(void)
 {
 	double seed[3], pinned[3];
 
-	case_p6_one("seed", quick ? 2 : 10, seed);
-	case_p6_one("pinned", quick ? 2 : 10, pinned);
+	run_p6_one("seed", quick ? 2 : 10, seed);
+	run_p6_one("pinned", quick ? 2 : 10, pinned);
 	add_row("P6 accesses/s, pinned vs seed", "256M", pinned[0], seed[0], 0, "/s", true);
 	add_row("P6 roots allocated/s, pinned vs seed", "256M", pinned[1], seed[1], 0, "/s",
 		false);
@@ -486,12 +486,12 @@ int main(int argc, char **argv)
 	printf("tdproot-bench: %s, %d repeat(s) per case, medians\n",
 	       quick ? "quick" : "full", repeats);
 	fflush(stdout);
-	case_p5();
-	case_p3();
-	case_p2();
-	case_p1();
-	case_p4();
-	case_p6();
+	run_p5();
+	run_p3();
+	run_p2();
+	run_p1();
+	run_p4();
+	run_p6();
 	print_table();
 	return 0;
 }
