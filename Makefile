@@ -4,6 +4,7 @@
 #
 #   make [KDIR=...]        build tdproot.ko against a kernel build tree
 #   make check [KERNELS=]  the test suite, in booted test kernels
+#   make check-rt          the suite on Debian's 6.12 PREEMPT_RT kernel
 #   make run [KERNEL=] [ARGS=]  a stress run in a booted test kernel
 #   make lint              checkpatch --strict, sparse, W=1
 #   make bench [QUICK=1]   zap, fault and reload costs against same-boot baselines
@@ -11,11 +12,11 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
-KERNELS ?= 6.1 6.12 6.12-rt
+KERNELS ?= 6.1 6.12
 KERNEL ?= 6.1
 ARGS ?=
 
-.PHONY: all modules clean install dkms-install dkms-uninstall lint check run \
+.PHONY: all modules clean install dkms-install dkms-uninstall lint check check-rt run \
 	model bench mutants version kdir
 
 all: modules
@@ -24,6 +25,9 @@ kdir:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
 		echo "tdproot: no kernel build tree at $(KDIR)."; \
 		echo "tdproot: pass one, e.g. make KDIR=/lib/modules/<version>/build"; \
+		for b in /lib/modules/*/build; do \
+			[ -f "$$b/Makefile" ] && echo "tdproot:   installed: make KDIR=$$b"; \
+		done; \
 		echo "tdproot: (Debian: apt-get install linux-headers-<version>);"; \
 		echo "tdproot: 'make check' and 'make run' build against the test kernels themselves."; \
 		exit 2; \
@@ -54,6 +58,9 @@ lint:
 
 check:
 	tests/check.sh $(KERNELS)
+
+check-rt:
+	tests/check.sh 6.12-rt
 
 run:
 	tests/run.sh $(KERNEL) $(ARGS)

@@ -29,8 +29,11 @@ info "booting $kver for tdproot-bench ${quick:+(quick)}"
 	--out "$out" --timeout "$([[ -n $quick ]] && echo 900 || echo 3600)" --mem 3G \
 	--cmd "insmod /tdproot.ko && tdproot-bench $quick"
 
-mkdir -p "$top/bench"
-file=$top/bench/$(date +%Y%m%d-%H%M%S)-$kernel${quick:+-quick}.txt
+# Full runs are kept in bench/; the quick smoke only in .build/.
+dir=$top/bench
+[[ -z $quick ]] || dir=$build
+mkdir -p "$dir"
+file=$dir/$(date +%Y%m%d-%H%M%S)-$kernel${quick:+-quick}.txt
 {
 	echo "# tdproot-bench ${quick:+(quick) }$(date -u +%FT%TZ)"
 	echo "# kernel: $kver; $(qemu-system-x86_64 --version | head -n1), TCG -cpu max -smp 2"
