@@ -70,6 +70,8 @@ struct tdp_vm {
 	atomic64_t reload_seq;
 	atomic64_t reload_req_ns;	/* when the last reload was requested */
 	atomic64_t flush_seq;
+	/* Highest flush request every client had acknowledged when zap_range returned. */
+	atomic64_t flush_done_seq;
 	wait_queue_head_t kick_wq;
 	wait_queue_head_t ack_wq;
 

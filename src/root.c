@@ -212,6 +212,14 @@ struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
 	tdp_vm_lock(vm, &lk, true);
 retry:
 	root = tdp_find_valid_root(vm, role, &lk);
+	/*
+	 * Neither invalidation path can run now: zap_all needs the lock for
+	 * write, and the seed's last put needs our reference gone.
+	 */
+	if (root && TDP_WARN(vm, READ_ONCE(root->invalid))) {
+		tdp_put_root(vm, root, &lk);
+		root = NULL;
+	}
 	if (!root) {
 		spin_lock(&vm->roots_lock);
 		if (tdp_valid_root_listed(vm, role)) {

@@ -38,7 +38,7 @@ const char *const tdp_hist_names[TDP_HIST_NR] = {
 	[TDP_HIST_VCPU_STALL] = "vcpu_stall",
 };
 
-static void tdp_atomic64_max(atomic64_t *a, u64 val)
+void tdp_atomic64_max(atomic64_t *a, u64 val)
 {
 	s64 old = atomic64_read(a);
 

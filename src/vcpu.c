@@ -35,6 +35,7 @@ const char *const tdp_pattern_names[TDP_PATTERN_NR] = {
 struct tdp_tlb_entry {
 	u64 gfn;
 	u64 pfn;
+	u64 gen;	/* tdp_client_tlb_gen() when it was filled */
 };
 
 struct tdp_vcpu {
@@ -163,6 +164,7 @@ static int tdp_vcpu_access(struct tdp_vcpu *v, enum tdp_pattern pattern,
 
 	if (e->gfn == gfn) {
 		pfn = e->pfn;
+		tdp_tlb_check(v->vm, e->gen);
 	} else {
 		while (tdp_translate(v->vm, v->root, gfn, &pfn)) {
 			/* An exit: requests first, then the fault. */
@@ -183,6 +185,7 @@ static int tdp_vcpu_access(struct tdp_vcpu *v, enum tdp_pattern pattern,
 		}
 		e->gfn = gfn;
 		e->pfn = pfn;
+		e->gen = tdp_client_tlb_gen(&v->client);
 	}
 
 	tdp_backing_check(v->vm, gfn, pfn, write);

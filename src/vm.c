@@ -141,6 +141,16 @@ bool tdp_backing_check(struct tdp_vm *vm, u64 gfn, u64 pfn, bool write)
 	return false;
 }
 
+bool tdp_tlb_check(struct tdp_vm *vm, u64 gen)
+{
+	if (likely((s64)(gen - atomic64_read(&vm->flush_done_seq)) >= 0))
+		return true;
+	tdp_stat_inc(&vm->stats, TDP_STAT_integrity_errors);
+	WARN_ONCE(1, "vm %s: a vCPU used a translation cached before zap_range %lld returned\n",
+		  vm->name, atomic64_read(&vm->flush_done_seq));
+	return false;
+}
+
 bool tdp_range_ok(struct tdp_vm *vm, u64 gfn, u64 nr)
 {
 	if (nr && gfn < vm->nr_gfns && nr <= vm->nr_gfns - gfn)

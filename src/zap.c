@@ -130,6 +130,8 @@ int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr)
 #ifndef TDPROOT_MUTANT_stale_tlb
 	tdp_vm_wait_clients(vm, false, target);
 #endif
+	/* From here on, a translation cached before this zap is a bug. */
+	tdp_atomic64_max(&vm->flush_done_seq, target);
 	tdp_wait_frees(vm);
 	tdp_stat_inc(&vm->stats, TDP_STAT_zaps_range);
 	return 0;

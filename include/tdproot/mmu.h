@@ -197,6 +197,28 @@ unsigned int tdp_client_pending(struct tdp_vm *vm, struct tdp_client *c);
 void tdp_client_done(struct tdp_vm *vm, struct tdp_client *c, unsigned int reqs);
 
 /**
+ * tdp_client_tlb_gen() - Generation to tag a translation cached now with.
+ * @c: the client.
+ *
+ * Return: the last flush request the client handled.
+ */
+static inline u64 tdp_client_tlb_gen(const struct tdp_client *c)
+{
+	return READ_ONCE(c->flush_seen);
+}
+
+/**
+ * tdp_tlb_check() - Check a cached translation is not older than a
+ * zap_range that has already returned: such a zap promised every client had
+ * flushed. A stale one bumps integrity_errors and warns once.
+ * @vm: the VM.
+ * @gen: the tdp_client_tlb_gen() the translation was cached with.
+ *
+ * Return: true if the translation may be used.
+ */
+bool tdp_tlb_check(struct tdp_vm *vm, u64 gen);
+
+/**
  * tdp_vm_kick_wq() - Wait queue woken whenever a request is made.
  * @vm: the VM.
  *

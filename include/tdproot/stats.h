@@ -80,6 +80,13 @@ static inline void tdp_stat_inc(struct tdp_stats *s, enum tdp_stat stat)
 }
 
 /**
+ * tdp_atomic64_max() - Raise @a to @val if it is lower.
+ * @a: the maximum.
+ * @val: the sample.
+ */
+void tdp_atomic64_max(atomic64_t *a, u64 val);
+
+/**
  * tdp_stat_max() - Raise a maximum, in the VM and module-wide.
  * @s: the VM's statistics.
  * @stat: which maximum.
