@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: check.sh [KERNEL...]   (default: 6.1 6.12; also 6.12-rt, debug:TREE)
+# Usage: check.sh [KERNEL...]   (default: 6.1 6.12 6.12-rt; also debug:TREE)
 # The test suite: for each test kernel, build the module against its headers
 # (W=1, no warnings allowed), prove the DKMS build, boot it in QEMU and run
 # every test inside. Prints a per-kernel summary; exits non-zero on any failure.
@@ -9,7 +9,7 @@ top=$(dirname "$here")
 # shellcheck source=host/lib.sh
 . "$here/host/lib.sh"
 
-(($#)) || set -- 6.1 6.12
+(($#)) || set -- 6.1 6.12 6.12-rt
 version=$(make -s -C "$top" version)
 build=$top/.build
 
