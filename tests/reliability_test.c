@@ -10,38 +10,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
-#include "tdp_util.h"
+#include "tdp_test.h"
 
-#define MODULE_PATH "/tdproot.ko"
 #define PARAMS "/sys/module/tdproot/parameters/"
-
-static long long gstat(const char *key)
-{
-	return tdp_stat("stats", key);
-}
-
-static void assert_module_balanced(struct __test_metadata *_metadata)
-{
-	ASSERT_EQ(0, gstat("vms"));
-	ASSERT_EQ(0, gstat("roots_live"));
-	ASSERT_EQ(0, gstat("pt_pages_live"));
-	ASSERT_EQ(0, gstat("leaf_sptes"));
-	ASSERT_EQ(0, gstat("integrity_errors"));
-	ASSERT_EQ(0, gstat("invariant_errors"));
-}
-
-static int load_module(void)
-{
-	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	close(fd);
-	return ret ? -errno : 0;
-}
 
 /* ---- hostile input ---- */
 

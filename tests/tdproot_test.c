@@ -10,26 +10,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
-#include "tdp_util.h"
+#include "tdp_test.h"
 
-#define MODULE_PATH "/tdproot.ko"
-
-static long long gstat(const char *key)
-{
-	return tdp_stat("stats", key);
-}
-
-/* Every counter that must net to zero once all VMs are gone. */
-static void assert_module_balanced(struct __test_metadata *_metadata)
-{
-	ASSERT_EQ(0, gstat("vms"));
-	ASSERT_EQ(0, gstat("roots_live"));
-	ASSERT_EQ(0, gstat("pt_pages_live"));
-	ASSERT_EQ(0, gstat("leaf_sptes"));
-	ASSERT_EQ(0, gstat("integrity_errors"));
-	ASSERT_EQ(0, gstat("invariant_errors"));
-}
 
 /* ---- module load, debugfs, unload ---- */
 
@@ -55,18 +37,6 @@ TEST(debugfs_root_only)
 	ASSERT_EQ(files_before, bad_modes);
 	/* The walk saw the per-VM files and the histograms. */
 	ASSERT_EQ(0, access(TDP_DIR "/stats", F_OK));
-}
-
-static int load_module(void)
-{
-	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	close(fd);
-	return ret ? -errno : 0;
 }
 
 static int run_status(const char *cmd)
