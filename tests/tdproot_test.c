@@ -12,7 +12,6 @@
 
 #include "tdp_test.h"
 
-
 /* ---- module load, debugfs, unload ---- */
 
 static int bad_modes;

@@ -38,7 +38,10 @@
 #define ITERS		1	/* iterations of each vCPU's main loop */
 #endif
 #ifndef FLIPS
-#define FLIPS		1	/* address-space flips per vCPU */
+#define FLIPS		1	/* address-space flips per flipping vCPU */
+#endif
+#ifndef FLIPPERS
+#define FLIPPERS	1	/* vCPUs 0..FLIPPERS-1 flip (SMM-like role switch) */
 #endif
 #ifndef ZAP_STEPS
 #define ZAP_STEPS	2	/* chunks of a whole-root zap (its two passes) */
@@ -618,7 +621,9 @@ inline handle_requests(me) {
 proctype vcpu(byte me) {
 	SCRATCH;
 	byte want; bit rl; bit as;
-	byte it, flips = FLIPS;
+	byte it, flips;
+
+	flips = (me < FLIPPERS -> FLIPS : 0);
 
 	do
 	:: it < ITERS ->
