@@ -8,13 +8,19 @@
 #include <linux/rcupdate.h>
 
 #include <tdproot/debugfs.h>
+#include <tdproot/stats.h>
 
 static int __init tdproot_init(void)
 {
-	int ret = tdp_debugfs_init();
+	int ret = tdp_stats_init(&tdp_global_stats);
 
 	if (ret)
+		return ret;
+	ret = tdp_debugfs_init();
+	if (ret) {
 		pr_err("cannot create the debugfs interface: %d\n", ret);
+		tdp_stats_free(&tdp_global_stats);
+	}
 	return ret;
 }
 
@@ -25,6 +31,7 @@ static void __exit tdproot_exit(void)
 	/* Every root and table freed by call_rcu() runs module code. */
 	rcu_barrier();
 #endif
+	tdp_stats_free(&tdp_global_stats);
 }
 
 module_init(tdproot_init);

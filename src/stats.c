@@ -46,25 +46,64 @@ void tdp_atomic64_max(atomic64_t *a, u64 val)
 		;
 }
 
+int tdp_stats_init(struct tdp_stats *s)
+{
+	s->cpu = alloc_percpu(struct tdp_stats_cpu);
+	return s->cpu ? 0 : -ENOMEM;
+}
+
+void tdp_stats_free(struct tdp_stats *s)
+{
+	free_percpu(s->cpu);
+	s->cpu = NULL;
+}
+
+s64 tdp_stat_read(struct tdp_stats *s, enum tdp_stat stat)
+{
+	s64 v = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		s64 c = READ_ONCE(per_cpu_ptr(s->cpu, cpu)->v[stat]);
+
+		if (stat == TDP_STAT_max_lock_hold_ns)
+			v = max(v, c);
+		else
+			v += c;
+	}
+	return v;
+}
+
+static void tdp_cpu_max(struct tdp_stats *s, enum tdp_stat stat, u64 val)
+{
+	struct tdp_stats_cpu *c = get_cpu_ptr(s->cpu);
+
+	if (val > c->v[stat])
+		WRITE_ONCE(c->v[stat], val);
+	put_cpu_ptr(s->cpu);
+}
+
 void tdp_stat_max(struct tdp_stats *s, enum tdp_stat stat, u64 val)
 {
-	tdp_atomic64_max(&s->v[stat], val);
-	tdp_atomic64_max(&tdp_global_stats.v[stat], val);
+	tdp_cpu_max(s, stat, val);
+	tdp_cpu_max(&tdp_global_stats, stat, val);
 }
 
 void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns)
 {
 	unsigned int b = ns ? ilog2(ns) : 0;
 
-	atomic64_inc(&s->hist[id].bucket[min(b, TDP_HIST_BUCKETS - 1U)]);
+	this_cpu_inc(s->cpu->hist[id][min(b, TDP_HIST_BUCKETS - 1U)]);
 }
 
 void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id)
 {
 	unsigned int i;
+	int cpu;
 
-	for (i = 0; i < TDP_HIST_BUCKETS; i++)
-		atomic64_set(&s->hist[id].bucket[i], 0);
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < TDP_HIST_BUCKETS; i++)
+			WRITE_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[id][i], 0);
 }
 
 /* Print a nanosecond bound the way people read it: 512ns, 33us, 1ms, 2s. */
@@ -100,7 +139,11 @@ void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id)
 	int i, first = -1, last = -1;
 
 	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
-		cnt[i] = atomic64_read(&s->hist[id].bucket[i]);
+		int cpu;
+
+		cnt[i] = 0;
+		for_each_possible_cpu(cpu)
+			cnt[i] += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[id][i]);
 		total += cnt[i];
 		peak = max(peak, cnt[i]);
 		if (cnt[i]) {
@@ -133,7 +176,7 @@ void tdp_stats_show(struct seq_file *m, struct tdp_stats *s)
 	int i;
 
 	for (i = 0; i < TDP_STAT_NR; i++) {
-		v[i] = atomic64_read(&s->v[i]);
+		v[i] = tdp_stat_read(s, i);
 		seq_printf(m, "%s %lld\n", tdp_stat_names[i], (s64)v[i]);
 	}
 	seq_printf(m, "roots_live %lld\npt_pages_live %lld\n",

@@ -188,11 +188,17 @@ struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *nam
 	init_waitqueue_head(&vm->kick_wq);
 	init_waitqueue_head(&vm->ack_wq);
 
+	ret = tdp_stats_init(&vm->stats);
+	if (ret) {
+		kfree(vm);
+		return ERR_PTR(ret);
+	}
 	ret = tdp_backing_alloc(vm);
 	if (ret) {
 		pr_warn_ratelimited("vm %s: cannot allocate %llu bytes of backing memory\n",
 				    name, params->backing_bytes);
 		tdp_backing_free(vm);
+		tdp_stats_free(&vm->stats);
 		kfree(vm);
 		return ERR_PTR(ret);
 	}
@@ -212,11 +218,11 @@ void tdp_vm_destroy(struct tdp_vm *vm)
 #endif
 
 	leaked = TDP_WARN(vm, !list_empty(&vm->roots)) ||
-		 TDP_WARN(vm, atomic64_read(&s->v[TDP_STAT_roots_allocated]) !=
-			      atomic64_read(&s->v[TDP_STAT_roots_freed])) ||
-		 TDP_WARN(vm, atomic64_read(&s->v[TDP_STAT_pt_pages_allocated]) !=
-			      atomic64_read(&s->v[TDP_STAT_pt_pages_freed])) ||
-		 TDP_WARN(vm, atomic64_read(&s->v[TDP_STAT_leaf_sptes]));
+		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_roots_allocated) !=
+			      tdp_stat_read(s, TDP_STAT_roots_freed)) ||
+		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_pt_pages_allocated) !=
+			      tdp_stat_read(s, TDP_STAT_pt_pages_freed)) ||
+		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_leaf_sptes));
 	atomic_dec(&tdp_vms_live);
 	if (leaked) {
 		/* Something may still point into it: keep it rather than free it. */
@@ -225,6 +231,7 @@ void tdp_vm_destroy(struct tdp_vm *vm)
 		return;
 	}
 	tdp_backing_free(vm);
+	tdp_stats_free(&vm->stats);
 	kfree(vm);
 }
 

@@ -8,6 +8,7 @@
 #define _TDPROOT_STATS_H
 
 #include <linux/atomic.h>
+#include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
@@ -43,19 +44,24 @@ enum tdp_stat {
 /* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)). */
 #define TDP_HIST_BUCKETS	40
 
-struct tdp_hist {
-	atomic64_t bucket[TDP_HIST_BUCKETS];
-};
-
 enum tdp_hist_id {
 	TDP_HIST_LOCK_HOLD,
 	TDP_HIST_VCPU_STALL,
 	TDP_HIST_NR
 };
 
+/*
+ * One CPU's share. Faults on different CPUs must not bounce a shared cache
+ * line for every counter they bump, so counters and histograms are per CPU
+ * and summed when read; max_lock_hold_ns is a per-CPU maximum.
+ */
+struct tdp_stats_cpu {
+	s64 v[TDP_STAT_NR];
+	u64 hist[TDP_HIST_NR][TDP_HIST_BUCKETS];
+};
+
 struct tdp_stats {
-	atomic64_t v[TDP_STAT_NR];
-	struct tdp_hist hist[TDP_HIST_NR];
+	struct tdp_stats_cpu __percpu *cpu;
 };
 
 extern struct tdp_stats tdp_global_stats;
@@ -63,21 +69,47 @@ extern const char *const tdp_stat_names[TDP_STAT_NR];
 extern const char *const tdp_hist_names[TDP_HIST_NR];
 
 /**
+ * tdp_stats_init() - Allocate a set of statistics, all zero.
+ * @s: the statistics.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tdp_stats_init(struct tdp_stats *s);
+
+/**
+ * tdp_stats_free() - Release a set of statistics.
+ * @s: the statistics.
+ */
+void tdp_stats_free(struct tdp_stats *s);
+
+/**
  * tdp_stat_add() - Add to a VM counter and to the module-wide one.
  * @s: the VM's statistics.
  * @stat: which counter.
  * @delta: amount, negative only for gauges.
+ *
+ * Safe in any context: a per-CPU add is one instruction on x86.
  */
 static inline void tdp_stat_add(struct tdp_stats *s, enum tdp_stat stat, s64 delta)
 {
-	atomic64_add(delta, &s->v[stat]);
-	atomic64_add(delta, &tdp_global_stats.v[stat]);
+	this_cpu_add(s->cpu->v[stat], delta);
+	this_cpu_add(tdp_global_stats.cpu->v[stat], delta);
 }
 
 static inline void tdp_stat_inc(struct tdp_stats *s, enum tdp_stat stat)
 {
 	tdp_stat_add(s, stat, 1);
 }
+
+/**
+ * tdp_stat_read() - Current value of a counter, summed over CPUs (or, for
+ * max_lock_hold_ns, the largest).
+ * @s: the statistics.
+ * @stat: which counter.
+ *
+ * Return: the value.
+ */
+s64 tdp_stat_read(struct tdp_stats *s, enum tdp_stat stat);
 
 /**
  * tdp_atomic64_max() - Raise @a to @val if it is lower.
