@@ -6,6 +6,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include <tdproot/bench.h>
 #include <tdproot/spte.h>

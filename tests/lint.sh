@@ -32,6 +32,11 @@ if ! TDPROOT_BUILD_TAG=lint "$here/build-module.sh" "$kver" C=2 CHECK="sparse -W
 fi
 # build-module.sh fails on "warning:"; sparse also reports as "error:".
 cp "$top/.build/mod-$kver-lint/build.log" "$log"
+# The bench flavour compiles code the normal build leaves out.
+if ! TDPROOT_BUILD_TAG=lint-bench "$here/build-module.sh" "$kver" C=2 \
+	CHECK="sparse -Wno-unknown-attribute" TDPROOT_BENCH=1 >/dev/null; then
+	fail=1
+fi
 
 if ((fail)); then
 	info "lint FAILED"
