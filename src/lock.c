@@ -23,6 +23,7 @@ void tdp_lock_acquire(struct tdp_lock *lk, rwlock_t *rwlock,
 	lk->stats = stats;
 	lk->shared = shared;
 	lk->name = "";
+	lk->frees = 0;
 	if (shared)
 		read_lock(rwlock);
 	else

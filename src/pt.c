@@ -89,15 +89,19 @@ void tdp_pt_uninstall(struct tdp_vm *vm, u64 *pt)
 }
 
 /*
- * Take ownership of an entry of an unlinked table. An entry frozen by
- * another thread is in the middle of a change that thread will finish.
+ * Take ownership of an entry of an unlinked table. Tables are unlinked only
+ * by whole-root zaps, and only invalid roots are zapped whole: nothing
+ * faults into them, and each is zapped by one thread, so no other writer
+ * can reach this table and plain stores do. (KVM needs an xchg here because
+ * hardware sets accessed/dirty bits concurrently; tdproot's vCPUs only read.)
+ * Lockless walkers that still hold a pointer read FROZEN and take an exit.
  */
-static u64 tdp_freeze_spte(u64 *sptep)
+static u64 tdp_freeze_spte(struct tdp_vm *vm, u64 *sptep)
 {
-	u64 old;
+	u64 old = tdp_read_spte(sptep);
 
-	while ((old = xchg(sptep, TDP_SPTE_FROZEN)) == TDP_SPTE_FROZEN)
-		cpu_relax();
+	TDP_WARN(vm, tdp_spte_frozen(old));
+	WRITE_ONCE(*sptep, TDP_SPTE_FROZEN);
 	return old;
 }
 
@@ -108,7 +112,7 @@ static u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level)
 	int i;
 
 	for (i = 0; i < TDP_PT_ENTRIES; i++) {
-		u64 old = tdp_freeze_spte(pt + i);
+		u64 old = tdp_freeze_spte(vm, pt + i);
 
 		if (!tdp_spte_present(old))
 			continue;

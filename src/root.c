@@ -110,6 +110,7 @@ again:
 
 	trace_tdproot_root_free(vm->name, root->id, root->role.as_id, 1);
 	tdp_free_deferred(vm, &root->rcu, tdp_root_free_rcu);
+	lk->frees++;
 }
 
 void tdp_root_iter_next(struct tdp_root_iter *ri)

@@ -132,7 +132,9 @@ int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr)
 #endif
 	/* From here on, a translation cached before this zap is a bug. */
 	tdp_atomic64_max(&vm->flush_done_seq, target);
-	tdp_wait_frees(vm);
+	/* Leaves free nothing; only a last put in the root walk does. */
+	if (lk.frees)
+		tdp_wait_frees(vm);
 	tdp_stat_inc(&vm->stats, TDP_STAT_zaps_range);
 	return 0;
 }

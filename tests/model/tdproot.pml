@@ -52,10 +52,17 @@
 #ifndef ZAP_RANGE
 #define ZAP_RANGE	1	/* 0: no zap_range task */
 #endif
+#ifndef ZAPALLS
+#define ZAPALLS		1	/* zap_all calls by the zap_all task */
+#endif
+#ifndef POPULATE
+#define POPULATE	0	/* faults of a populate task, 0: none */
+#endif
 
 #define NIL		255
 #define ZA		NV		/* task id of zap_all (RCU reader bit) */
 #define ZR		(NV + 1)	/* task id of zap_range */
+#define PP		(NV + 2)	/* task id of populate */
 #define BIT(me)		(1 << (me))
 
 /* ---- properties: a failed assertion prints the name of what it violates */
@@ -83,6 +90,10 @@ hidden byte leak_at_end;		 /* users gone, VM destroyed, root not freed */
 hidden byte yield_inside_rcu;		 /* nested rcu_read_lock / yield in RCU */
 
 #define PROP(name, cond)	assert((cond) || name)
+/*
+ * -DMUTE=<name> [-DMUTE2=<name>]: init sets the property's variable to 1,
+ * which switches it off, to see what a mutant breaks after it.
+ */
 
 /* ---- state ------------------------------------------------------------- */
 
@@ -113,7 +124,7 @@ byte gp[NR];			/* readers the callback still waits for */
 byte reload_seq;
 byte seen[NV];
 bit registered[NV];
-byte vroot[NV];			/* struct tdp_vcpu .root */
+byte vroot[NV + 3];		/* struct tdp_vcpu .root; [PP]: populate's root */
 
 /* ghosts */
 bit zaflag[NR];			/* invalidated by the zap_all that runs */
@@ -190,12 +201,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	PROP(use_after_free, !freed[x]); \
 	PROP(ref_holder_sees_zero_count, cnt[x] > 0)
 
-/* NO_OWN_REF_CHECK: drop the ownership check, to see what else would break. */
-#ifdef NO_OWN_REF_CHECK
-#define OWN_REF(own)	skip
-#else
 #define OWN_REF(own)	PROP(zap_without_own_reference, own)
-#endif
 
 /* ---- whole-root zap ------------------------------------------------------ */
 
@@ -586,7 +592,7 @@ inline zap_all(me) {
 		byte zp; byte k; byte nx = NIL; byte cur = NIL
 
 /* C: src/vcpu.c tdp_vcpu_put_root() -> C: src/root.c tdp_root_release() */
-inline vcpu_put_root(me) {
+inline release_root(me) {
 	if
 	:: vroot[me] != NIL ->
 		d_step {
@@ -610,7 +616,7 @@ inline handle_requests(me) {
 	if
 	:: rl ->
 		/* C: src/vcpu.c tdp_vcpu_reload() */
-		vcpu_put_root(me);
+		release_root(me);
 		root_load(me, as);
 		d_step { seen[me] = want; want = 0 }	/* C: src/vm.c tdp_client_done() */
 	:: else -> want = 0
@@ -633,7 +639,7 @@ proctype vcpu(byte me) {
 		if
 		:: flips > 0 ->
 			flips--;
-			vcpu_put_root(me);
+			release_root(me);
 			as = 1 - as;
 			root_load(me, as)
 		:: true
@@ -662,7 +668,7 @@ proctype vcpu(byte me) {
 				handle_requests(me);
 				if
 				:: !rl ->
-					vcpu_put_root(me);
+					release_root(me);
 					root_load(me, as)
 				:: else
 				fi;
@@ -674,15 +680,18 @@ proctype vcpu(byte me) {
 	:: else -> break
 	od;
 	/* C: src/vcpu.c tdp_vcpu_stop() */
-	vcpu_put_root(me);
+	release_root(me);
 	registered[me] = 0
 }
 
 proctype zap_all_task() {
 	SCRATCH;
-	byte gen, target;
+	byte gen, target, n;
 
-	zap_all(ZA)
+	do
+	:: n < ZAPALLS -> zap_all(ZA); n++
+	:: else -> break
+	od
 }
 
 /* C: src/zap.c tdp_vm_zap_range(): every root, mmu_lock for write */
@@ -715,6 +724,38 @@ proctype zap_range_task() {
 	writer = 0
 }
 
+/*
+ * C: src/fault.c tdp_vm_populate(): a reference holder that is not a vCPU,
+ * so zap_all does not wait for it to reload.
+ */
+proctype populate_task() {
+	SCRATCH;
+	byte it;
+
+	root_load(PP, 0);
+	do
+	:: it < POPULATE && vroot[PP] != NIL ->
+		/* C: src/fault.c tdp_fault_locked() under mmu_lock for read */
+		d_step { RLOCK; TOUCH_REF(vroot[PP]); fl = inval[vroot[PP]] }
+		if
+		:: !fl ->
+			d_step {
+				TOUCH_REF(vroot[PP]);
+				PROP(spte_in_invalid_root, !inval[vroot[PP]]);
+				readers--
+			}
+		:: else ->
+			/* -EAGAIN: carry on in a new root */
+			d_step { fl = 0; readers-- }
+			release_root(PP);
+			root_load(PP, 0)
+		fi;
+		it++
+	:: else -> break
+	od;
+	release_root(PP)
+}
+
 /* C: src/vm.c tdp_vm_destroy(), once every task is gone */
 init {
 	SCRATCH;
@@ -728,10 +769,21 @@ init {
 		od;
 		k = 0;
 		do
-		:: k < NV -> vroot[k] = NIL; registered[k] = 1; k++	/* C: src/vm.c tdp_client_register() */
+		:: k < NV -> registered[k] = 1; k++	/* C: src/vm.c tdp_client_register() */
 		:: else -> break
 		od;
-		k = 0
+		k = 0;
+		do
+		:: k < NV + 3 -> vroot[k] = NIL; k++
+		:: else -> break
+		od;
+		k = 0;
+#ifdef MUTE
+		MUTE = 1;
+#endif
+#ifdef MUTE2
+		MUTE2 = 1;
+#endif
 	}
 	atomic {
 		k = 0;
@@ -742,8 +794,12 @@ init {
 		k = 0;
 		run zap_all_task();
 #if ZAP_RANGE
-		run zap_range_task()
+		run zap_range_task();
 #endif
+#if POPULATE
+		run populate_task();
+#endif
+		skip
 	}
 	_nr_pr == 1;	/* every task stopped: tdp_vcpus_set_count(0) */
 	zap_all(ZA);
