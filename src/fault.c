@@ -127,6 +127,13 @@ int tdp_translate(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, u64 *pfn)
 	/* No mmu_lock: like hardware, only the tables' RCU lifetime holds. */
 	rcu_read_lock();
 	for_each_tdp_pte(iter, root->pt, root->role.levels, gfn, gfn + 1) {
+		/* Like hardware reading a page the allocator already took back. */
+		if (unlikely(iter.old_spte == TDP_SPTE_FREED)) {
+			tdp_stat_inc(&vm->stats, TDP_STAT_integrity_errors);
+			WARN_ONCE(1, "vm %s: a vCPU walked a freed table (gfn 0x%llx, level %d)\n",
+				  vm->name, gfn, iter.level);
+			break;
+		}
 		if (!tdp_spte_present(iter.old_spte))
 			break;
 		if (tdp_spte_leaf(iter.old_spte, iter.level)) {

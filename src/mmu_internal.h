@@ -109,6 +109,7 @@ int tdp_pt_cache_topup(struct tdp_pt_cache *cache, int min);
 struct page *tdp_pt_cache_pop(struct tdp_pt_cache *cache);
 void tdp_pt_account(struct tdp_vm *vm, struct page *page);
 void tdp_pt_uninstall(struct tdp_vm *vm, u64 *pt);
+void tdp_pt_poison(u64 *pt);
 bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_iter *iter, u64 *zapped);
 void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
 void tdp_free_deferred(struct tdp_vm *vm, struct rcu_head *head, rcu_callback_t fn);

@@ -60,11 +60,17 @@ void tdp_wait_frees(struct tdp_vm *vm)
 		rcu_barrier();
 }
 
+void tdp_pt_poison(u64 *pt)
+{
+	memset64(pt, TDP_SPTE_FREED, TDP_PT_ENTRIES);
+}
+
 static void tdp_pt_free_rcu(struct rcu_head *head)
 {
 	struct page *page = container_of(head, struct page, rcu_head);
 	struct tdp_vm *vm = (struct tdp_vm *)page_private(page);
 
+	tdp_pt_poison(page_address(page));
 	set_page_private(page, 0);
 	__free_page(page);
 	tdp_stat_inc(&vm->stats, TDP_STAT_pt_pages_freed);

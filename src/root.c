@@ -29,6 +29,7 @@ static void tdp_root_free_rcu(struct rcu_head *head)
 	struct page *page = virt_to_page(root->pt);
 	struct tdp_vm *vm = root->vm;
 
+	tdp_pt_poison(root->pt);
 	set_page_private(page, 0);
 	__free_page(page);
 	kfree(root);

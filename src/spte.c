@@ -9,6 +9,8 @@
 
 static_assert(EPT_LARGE == TDP_SPTE_LARGE && NPT_LARGE == TDP_SPTE_LARGE);
 static_assert(!(TDP_SPTE_FROZEN & (EPT_RWX | NPT_PRESENT | TDP_SPTE_SW_PRESENT)));
+static_assert(!(TDP_SPTE_FREED & (EPT_RWX | NPT_PRESENT | TDP_SPTE_SW_PRESENT)));
+static_assert(TDP_SPTE_FREED != TDP_SPTE_FROZEN);
 
 u64 tdp_make_leaf_spte(enum tdp_format fmt, u64 pfn, int level, bool write)
 {

@@ -72,6 +72,13 @@ enum tdp_format {
 #define TDP_SPTE_FROZEN		(BIT_ULL(62) | BIT_ULL(9) | BIT_ULL(8) | \
 				 BIT_ULL(7) | BIT_ULL(5))
 
+/*
+ * What a table page holds between its grace period and the page allocator:
+ * never seen by a reader that entered its RCU read side before the table
+ * was unlinked, so a walker that reads it has walked a freed table.
+ */
+#define TDP_SPTE_FREED		(BIT_ULL(62) | BIT_ULL(61) | BIT_ULL(9) | BIT_ULL(5))
+
 static inline bool tdp_spte_present(u64 spte)
 {
 	return spte & TDP_SPTE_SW_PRESENT;
