@@ -55,9 +55,11 @@ void tdp_free_done(struct tdp_vm *vm)
 
 void tdp_wait_frees(struct tdp_vm *vm)
 {
+#ifndef TDPROOT_MUTANT_no_rcu_barrier
 	/* Waits for every callback queued so far, ours among them. */
 	if (atomic_read(&vm->pending_frees))
 		rcu_barrier();
+#endif
 }
 
 void tdp_pt_poison(u64 *pt)

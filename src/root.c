@@ -83,7 +83,9 @@ again:
 		 * Writers iterating all roots may take and drop references
 		 * while the zap yields, so the final put decides who frees.
 		 */
+#ifndef TDPROOT_MUTANT_put_before_zap
 		refcount_set(&root->count, 1);
+#endif
 		tdp_stat_inc(&vm->stats, TDP_STAT_root_invalidations);
 		trace_tdproot_root_invalidate(vm->name, root->id, root->role.as_id, 1);
 		tdp_zap_root(vm, root, lk);

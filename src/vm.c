@@ -217,7 +217,8 @@ void tdp_vm_destroy(struct tdp_vm *vm)
 	rcu_barrier();
 #endif
 
-	leaked = TDP_WARN(vm, !list_empty(&vm->roots)) ||
+	leaked = TDP_WARN(vm, atomic_read(&vm->pending_frees)) ||
+		 TDP_WARN(vm, !list_empty(&vm->roots)) ||
 		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_roots_allocated) !=
 			      tdp_stat_read(s, TDP_STAT_roots_freed)) ||
 		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_pt_pages_allocated) !=

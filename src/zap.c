@@ -50,13 +50,8 @@ static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
 	for_each_tdp_root_yield_safe(root, vm, lk) {
 		if (!xchg(&root->to_zap, false))
 			continue;
-#ifdef TDPROOT_MUTANT_put_before_zap
-		tdp_put_root(vm, root, lk);
-		tdp_zap_root(vm, root, lk);
-#else
 		tdp_zap_root(vm, root, lk);
 		tdp_put_root(vm, root, lk);
-#endif
 	}
 }
 

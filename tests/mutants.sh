@@ -29,6 +29,7 @@ if [[ -x $here/host/debug-kernel.sh ]] && dbg=$("$here/host/debug-kernel.sh" --c
 	info "debug kernel available for memory-safety mutants: $dbg"
 fi
 
+mkdir -p "$build/mutants"
 killed=0 survived=0
 results=()
 for m in "${all[@]}"; do
