@@ -8,6 +8,7 @@
 #   make run [KERNEL=] [ARGS=]  a stress run in a booted test kernel
 #   make lint              checkpatch --strict, sparse, W=1
 #   make bench [QUICK=1]   zap, fault and reload costs against same-boot baselines
+#   make model             spin checks the Promela model of the root lifecycle
 #   make mutants           the suite against each reintroduced upstream bug
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -67,6 +68,9 @@ run:
 
 bench:
 	tests/bench.sh $(KERNEL) $(if $(QUICK),--quick)
+
+model:
+	tests/model/run.sh
 
 mutants:
 	tests/mutants.sh $(KERNEL) $(MUTANTS)

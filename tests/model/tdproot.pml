@@ -7,7 +7,8 @@
  *
  * Policy: seed (default) or pinned (-DPOLICY_PINNED), as vm->p.policy.
  * Mutants: -DMUTANT_<name> mirrors #ifdef TDPROOT_MUTANT_<name> in the C
- * code: rezap_invalid, dec_not_one, reader_gets_invalid, put_before_zap,
+ * code: rezap_invalid, dec_not_one, reader_gets_invalid, put_before_zap (the
+ * seed's last put zaps without setting the count back to 1),
  * free_without_rcu, missed_invalidate. yield_same_gfn is model-only: it drops
  * the "never yield twice at one GFN" rule of tdp_iter_cond_resched().
  *
@@ -15,8 +16,9 @@
  * tests/model/check-names.sh checks that those functions still exist.
  *
  * Abstractions (README.md has the list):
- *  - a root is a slot 0..NR-1, never reused; slot k has id k + 1. When the
- *    slots run out, tdp_root_load() fails as on -ENOMEM;
+ *  - a root is a slot 0..NR-1, never reused; slot k has id k + 1. Running
+ *    out of slots is an assertion (model_bound_NR_too_small), not -ENOMEM:
+ *    allocation failures are not modelled;
  *  - a whole-root zap is ZAP_STEPS chunks, a range zap LEAF_STEPS chunks,
  *    with a possible yield of mmu_lock (and of the RCU read side) before
  *    each chunk but never twice before the same chunk;
@@ -87,7 +89,9 @@ hidden byte flagged_root_unzapped_at_return; /* zap_all returned, its root unzap
 hidden byte stale_valid_root_after_zap_all;  /* older than the invalidation, valid */
 hidden byte stale_root_in_use_after_zap_all; /* a vCPU acked, still on an old root */
 hidden byte leak_at_end;		 /* users gone, VM destroyed, root not freed */
-hidden byte yield_inside_rcu;		 /* nested rcu_read_lock / yield in RCU */
+hidden byte yield_inside_rcu;
+hidden byte model_bound_NR_too_small;	 /* more roots allocated than slots */
+hidden byte zap_all_left_root_mapped;	 /* -DSTRICT_ZAP_ALL only, see README */		 /* nested rcu_read_lock / yield in RCU */
 
 #define PROP(name, cond)	assert((cond) || name)
 /*
@@ -129,9 +133,13 @@ byte vroot[NV + 3];		/* struct tdp_vcpu .root; [PP]: populate's root */
 /* ghosts */
 bit zaflag[NR];			/* invalidated by the zap_all that runs */
 bit zref[NR];			/* zap_all still owns the reference it zaps under */
+bit zdone[NR];			/* a whole-root zap ran to its end */
 bit za_busy;			/* a zap_all runs (for the LTL claim) */
 
-/* ---- locks: tdp_lock_acquire() / tdp_lock_release() / tdp_lock_yield() */
+/*
+ * ---- locks: C: src/lock.c:19 tdp_lock_acquire() and C: src/lock.c:34 tdp_lock_release()
+ * (rwlock read_lock/write_lock); the yield is C: src/lock.c:54 tdp_lock_yield().
+ */
 
 #define RLOCK		!writer -> readers++
 #define WLOCK		!writer && readers == 0 -> writer = 1
@@ -141,10 +149,10 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 
 /* ---- RCU ---------------------------------------------------------------- */
 
-/* C: src/root.c tdp_root_free_rcu(): the callback, after its grace period */
+/* C: src/root.c:26 tdp_root_free_rcu(): the callback, after its grace period */
 #define ROOT_FREE_RCU(x) \
 	PROP(freed_while_listed, !listed[x]); \
-	PROP(freed_without_one_zap, zaps[x] == 1); \
+	PROP(freed_without_one_zap, zaps[x] == 1 && zdone[x]); \
 	PROP(free_with_live_reference, cnt[x] == 0); \
 	freed[x] = 1; pend[x] = 0; gp[x] = 0
 
@@ -169,7 +177,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	od; \
 	k = 0
 
-/* C: src/pt.c tdp_free_deferred(): call_rcu(), waits for the readers inside */
+/* C: src/pt.c:41 tdp_free_deferred(): call_rcu(), waits for the readers inside */
 #ifdef MUTANT_free_without_rcu
 #define FREE_DEFERRED(x)	ROOT_FREE_RCU(x)
 #else
@@ -178,7 +186,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	if :: gp[x] == 0 -> ROOT_FREE_RCU(x) :: else fi
 #endif
 
-/* C: src/root.c tdp_put_root(): list_del_rcu() under roots_lock */
+/* C: src/root.c:64 tdp_put_root(): list_del_rcu() under roots_lock */
 #define LIST_DEL(x) \
 	if \
 	:: head == x -> head = nxt[x] \
@@ -206,7 +214,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 /* ---- whole-root zap ------------------------------------------------------ */
 
 /*
- * C: src/pt.c tdp_zap_root(): the passes over the root under RCU, yielding
+ * C: src/pt.c:186 tdp_zap_root(): the passes over the root under RCU, yielding
  * mmu_lock (held in mode sh) at a contended GFN. own: the zapper still
  * owns the reference the zap is done under.
  */
@@ -225,17 +233,17 @@ inline zap_root(me, x, sh, own) {
 #else
 	:: !yl ->
 #endif
-		/* C: src/walk.c tdp_iter_cond_resched() -> C: src/lock.c tdp_lock_yield() */
+		/* C: src/walk.c:109 tdp_iter_cond_resched() -> C: src/lock.c:54 tdp_lock_yield() */
 		d_step { RCU_UNLOCK(me); UNLOCK(sh) }
 		d_step { LOCK(sh); RCU_LOCK(me) }
 		yl = 1
 	:: d_step {
-		/* C: src/pt.c tdp_zap_root_level(): a chunk, then maybe the end */
+		/* C: src/pt.c:166 tdp_zap_root_level(): a chunk, then maybe the end */
 		TOUCH_REF(x);
 		OWN_REF(own);
 		zp++; yl = 0;
 		if
-		:: zp == ZAP_STEPS -> zp = 0; fin = 1; RCU_UNLOCK(me)
+		:: zp == ZAP_STEPS -> zp = 0; fin = 1; zdone[x] = 1; RCU_UNLOCK(me)
 		:: else
 		fi
 	   }
@@ -263,7 +271,7 @@ inline zap_root(me, x, sh, own) {
 #define FREE_NOW(x)	inval[x]
 #endif
 
-/* C: src/root.c tdp_put_root(): the decrement; the fast path frees at once */
+/* C: src/root.c:64 tdp_put_root(): the decrement; the fast path frees at once */
 #ifdef MUTANT_dec_not_one
 #define PUT_DEC(x) \
 	PROP(use_after_free, !freed[x]); \
@@ -287,7 +295,7 @@ inline zap_root(me, x, sh, own) {
 #endif
 
 /*
- * C: src/root.c tdp_put_root() after its first decrement (last: it was the
+ * C: src/root.c:64 tdp_put_root() after its first decrement (last: it was the
  * last reference; fin: already freed), mmu_lock held in mode sh.
  * seed: the last put of a valid root xchg's invalid, sets the count back to
  * 1, zaps with yields and puts again; the last put of an invalid root
@@ -308,8 +316,12 @@ inline put_root_rest(me, x, sh) {
 			inval[x] = 1;
 			if
 			:: !freeit ->
+#ifndef MUTANT_put_before_zap
 				PROP(refcount_set_not_from_zero, cnt[x] == 0);
 				cnt[x] = 1
+#else
+				skip	/* the mutant zaps without a reference */
+#endif
 			:: else
 			fi
 		}
@@ -345,14 +357,14 @@ inline put_root_rest(me, x, sh) {
 	fi
 }
 
-/* C: src/root.c tdp_put_root() */
+/* C: src/root.c:64 tdp_put_root() */
 inline put_root(me, x, sh) {
 	d_step { PUT_DEC(x) }
 	put_root_rest(me, x, sh)
 }
 
 /*
- * C: src/root.c tdp_root_iter_next(), as for_each_tdp_root_yield_safe walks
+ * C: src/root.c:119 tdp_root_iter_next(), as for_each_tdp_root_yield_safe walks
  * it: every root, invalid ones too (inc_not_zero without the invalid check).
  * cur: the referenced current root or NIL; afterwards the next one or NIL.
  */
@@ -388,15 +400,15 @@ inline iter_next(me, sh) {
 /* ---- loading a root --------------------------------------------------------- */
 
 /*
- * C: src/root.c tdp_root_load(): under mmu_lock for read, find a valid root
+ * C: src/root.c:189 tdp_root_load(): under mmu_lock for read, find a valid root
  * of the role and get it, else, under roots_lock, recheck and list_add_rcu()
- * a new one. Result in vroot[me], NIL when the slots ran out (-ENOMEM).
+ * a new one. Result in vroot[me].
  */
 inline root_load(me, as) {
 	d_step { RLOCK; RCU_LOCK(me); nx = head }
 	do
 	:: nx != NIL ->
-		/* C: src/root.c tdp_find_valid_root() -> C: src/root.c tdp_get_root() */
+		/* C: src/root.c:161 tdp_find_valid_root() -> C: src/root.c:41 tdp_get_root() */
 		d_step {
 			TOUCH_RCU(me, nx);
 #ifdef MUTANT_reader_gets_invalid
@@ -440,6 +452,10 @@ inline root_load(me, as) {
 			d_step {
 				RCU_UNLOCK(me);
 				vroot[me] = nx; nx = NIL;
+				/*
+				 * TDP_WARN(READ_ONCE(root->invalid)) after the search: neither
+				 * invalidation can run while we hold mmu_lock and a reference.
+				 */
 				PROP(reader_got_invalid_root, !inval[vroot[me]]);
 				readers--
 			}
@@ -459,20 +475,17 @@ inline root_load(me, as) {
 			if
 			:: k != NIL -> fin = 1			/* goto retry */
 			:: else ->
-				if
-				:: nalloc < NR ->
-					/* list_add_rcu() */
-					nx = nalloc; nalloc++;
+				/* list_add_rcu() */
+				PROP(model_bound_NR_too_small, nalloc < NR);
+				nx = nalloc; nalloc++;
 #ifdef POLICY_PINNED
-					cnt[nx] = 2;	/* the caller's and the MMU's */
+				cnt[nx] = 2;	/* the caller's and the MMU's */
 #else
-					cnt[nx] = 1;
+				cnt[nx] = 1;
 #endif
-					asid[nx] = as; listed[nx] = 1;
-					nxt[nx] = head; head = nx;
-					vroot[me] = nx; nx = NIL
-				:: else -> vroot[me] = NIL		/* -ENOMEM */
-				fi;
+				asid[nx] = as; listed[nx] = 1;
+				nxt[nx] = head; head = nx;
+				vroot[me] = nx; nx = NIL;
 				readers--
 			fi;
 			k = 0
@@ -497,14 +510,129 @@ inline root_load(me, as) {
 #define ALL_ACKED	ACKED(0) && ACKED(1) && ACKED(2) && ACKED(3)
 #endif
 
-/* ---- zap_all ------------------------------------------------------------- */
+/* ---- tasks ----------------------------------------------------------------- */
 
-/* C: src/zap.c tdp_vm_zap_all(); zap_all_mutex: one at a time */
-inline zap_all(me) {
+#define SCRATCH	bit last; bit freeit; bit fin; bit ok; bit fl; bit yl; \
+		byte zp; byte k; byte nx = NIL; byte cur = NIL
+
+/* C: src/vcpu.c:82 tdp_vcpu_put_root() -> C: src/root.c:260 tdp_root_release() */
+inline release_root(me) {
+	if
+	:: vroot[me] != NIL ->
+		d_step {
+			RLOCK;
+			PUT_DEC(vroot[me]);
+			if :: !last -> fin = 0; vroot[me] = NIL; readers-- :: else fi
+		}
+		if
+		:: last ->
+			put_root_rest(me, vroot[me], 1);
+			d_step { vroot[me] = NIL; readers-- }
+		:: else
+		fi
+	:: else
+	fi
+}
+
+/*
+ * C: src/vcpu.c:206 tdp_vcpu_thread(), one pass of its loop per iteration:
+ * requests, flip, load if it has no root, one access (translate, then fault;
+ * -EAGAIN reloads), then C: src/vcpu.c:284 tdp_vcpu_stop(). Every change of
+ * root is "release, then load" (sw), done at one place in the loop.
+ */
+proctype vcpu(byte me) {
+	SCRATCH;
+	byte want, it, flips, step;
+	bit as, sw, ack, stop;
+
+	flips = (me < FLIPPERS -> FLIPS : 0);
+	do
+	:: sw ->
+		/*
+		 * C: src/vcpu.c:100 tdp_vcpu_reload(), C: src/vcpu.c:122 tdp_vcpu_maybe_flip(),
+		 * C: src/vcpu.c:90 tdp_vcpu_load_root(): drop the root, load one
+		 */
+		release_root(me);
+		if
+		:: stop -> break
+		:: else
+		fi;
+		root_load(me, as);
+		d_step {
+			if :: ack -> seen[me] = want :: else fi;	/* C: src/vm.c:306 tdp_client_done() */
+			ack = 0; want = 0; sw = 0
+		}
+	:: !sw && step == 0 ->
+		/* C: src/vcpu.c:108 tdp_vcpu_handle_requests(): reload (flush not modelled) */
+		d_step { ack = (reload_seq != seen[me]); want = (ack -> reload_seq : 0); sw = ack; step = 1 }
+	:: !sw && step == 1 ->
+		/* C: src/vcpu.c:122 tdp_vcpu_maybe_flip(): put, as_id ^= 1, load */
+		if
+		:: flips > 0 -> d_step { flips--; as = 1 - as; sw = 1; step = 2 }
+		:: true -> step = 2
+		fi
+	:: !sw && step == 2 ->
+		d_step { sw = (vroot[me] == NIL); step = 3 }
+	:: !sw && step == 3 ->
+		/*
+		 * C: src/fault.c:122 tdp_translate(): the lockless walk, then
+		 * C: src/fault.c:19 tdp_fault_locked() under mmu_lock for read
+		 */
+		d_step { RLOCK; TOUCH_REF(vroot[me]); fl = inval[vroot[me]] }
+		if
+		:: !fl ->
+			d_step {
+				TOUCH_REF(vroot[me]);
+				PROP(spte_in_invalid_root, !inval[vroot[me]]);	/* try_cmpxchg64 */
+				readers--;
+				step = 4
+			}
+		:: else ->
+			d_step { fl = 0; readers-- }
+			/*
+			 * C: src/vcpu.c:156 tdp_vcpu_access(): -EAGAIN, handle the
+			 * requests or else reload anyway
+			 */
+			d_step {
+				ack = (reload_seq != seen[me]);
+				want = (ack -> reload_seq : 0);
+				sw = 1; step = 4
+			}
+		fi
+	:: !sw && step == 4 ->
+		d_step {
+			it++;
+			if
+			:: it < ITERS -> step = 0
+			:: else -> stop = 1; sw = 1	/* C: src/vcpu.c:284 tdp_vcpu_stop() */
+			fi
+		}
+	od;
+	registered[me] = 0	/* C: src/vm.c:282 tdp_client_unregister() */
+}
+
+/* tdp_clients_caught_up(): each registered vCPU has acked the reload */
+#define ACKED(v)	(!registered[v] || seen[v] >= target)
+#if NV == 1
+#define ALL_ACKED	ACKED(0)
+#elif NV == 2
+#define ALL_ACKED	ACKED(0) && ACKED(1)
+#elif NV == 3
+#define ALL_ACKED	ACKED(0) && ACKED(1) && ACKED(2)
+#else
+#define ALL_ACKED	ACKED(0) && ACKED(1) && ACKED(2) && ACKED(3)
+#endif
+
+/* C: src/zap.c:58 tdp_vm_zap_all(), runs times (zap_all_mutex: one at a time) */
+proctype zap_all_task(byte runs) {
+	SCRATCH;
+	byte gen, target;
+
+again:	fl = 0;	/* spin: no jump into a d_step */
 	d_step {
 		WLOCK;
 		za_busy = 1;
-		/* C: src/zap.c tdp_invalidate_roots() */
+		/* C: src/zap.c:20 tdp_invalidate_roots() */
 		gen = nalloc;
 		k = head;
 		do
@@ -531,28 +659,23 @@ inline zap_all(me) {
 		target = reload_seq;
 		writer = 0
 	}
-	/* C: src/zap.c tdp_zap_invalidated_roots() under mmu_lock for read */
+	/* C: src/zap.c:46 tdp_zap_invalidated_roots() under mmu_lock for read */
 	d_step { RLOCK; cur = NIL }
-	iter_next(me, 1);
 	do
-	:: cur == NIL -> break
-	:: else ->
+	:: iter_next(ZA, 1);
+		if
+		:: cur == NIL -> break
+		:: else
+		fi;
 		d_step { TOUCH_REF(cur); fl = tozap[cur]; tozap[cur] = 0 }	/* xchg(&to_zap, false) */
 		if
 		:: fl ->
 			fl = 0;
-#ifdef MUTANT_put_before_zap
+			zap_root(ZA, cur, 1, zref[cur]);
 			zref[cur] = 0;
-			put_root(me, cur, 1);
-			zap_root(me, cur, 1, zref[cur]);
-#else
-			zap_root(me, cur, 1, zref[cur]);
-			zref[cur] = 0;
-			put_root(me, cur, 1);
-#endif
+			put_root(ZA, cur, 1);
 		:: else
-		fi;
-		iter_next(me, 1)
+		fi
 	od;
 	fl = 0;	/* spin: no jump into a d_step */
 	d_step {
@@ -561,7 +684,7 @@ inline zap_all(me) {
 		k = 0;
 		do
 		:: k < NR ->
-			PROP(flagged_root_unzapped_at_return, !zaflag[k] || zaps[k] == 1);
+			PROP(flagged_root_unzapped_at_return, !zaflag[k] || zdone[k]);
 			PROP(stale_valid_root_after_zap_all, k >= gen || inval[k]);
 			zaflag[k] = 0;
 			k++
@@ -569,7 +692,7 @@ inline zap_all(me) {
 		od;
 		k = 0
 	}
-	/* C: src/vm.c tdp_vm_wait_clients(): every vCPU acked the reload */
+	/* C: src/vm.c:335 tdp_vm_wait_clients(): every vCPU acked the reload */
 	d_step {
 		ALL_ACKED;
 		k = 0;
@@ -580,134 +703,42 @@ inline zap_all(me) {
 			k++
 		:: else -> break
 		od;
+		k = 0;
+		do
+		:: k < NR ->
+#ifdef STRICT_ZAP_ALL
+			/* not a C invariant: no root older than the call still maps memory */
+			PROP(zap_all_left_root_mapped, k >= gen || zdone[k]);
+#endif
+			k++
+		:: else -> break
+		od;
 		k = 0; gen = 0; target = 0;
 		za_busy = 0
 	}
-	/* C: src/pt.c tdp_wait_frees(): callbacks run when their grace period ends */
-}
-
-/* ---- tasks ----------------------------------------------------------------- */
-
-#define SCRATCH	bit last; bit freeit; bit fin; bit ok; bit fl; bit yl; \
-		byte zp; byte k; byte nx = NIL; byte cur = NIL
-
-/* C: src/vcpu.c tdp_vcpu_put_root() -> C: src/root.c tdp_root_release() */
-inline release_root(me) {
+	/* C: src/pt.c:56 tdp_wait_frees(): callbacks run when their grace period ends */
 	if
-	:: vroot[me] != NIL ->
-		d_step {
-			RLOCK;
-			PUT_DEC(vroot[me]);
-			if :: !last -> fin = 0; vroot[me] = NIL; readers-- :: else fi
-		}
-		if
-		:: last ->
-			put_root_rest(me, vroot[me], 1);
-			d_step { vroot[me] = NIL; readers-- }
-		:: else
-		fi
+	:: runs > 1 -> runs--; goto again
 	:: else
 	fi
 }
 
-/* C: src/vcpu.c tdp_vcpu_handle_requests(): reload (flush not modelled) */
-inline handle_requests(me) {
-	d_step { rl = (reload_seq != seen[me]); want = reload_seq }
-	if
-	:: rl ->
-		/* C: src/vcpu.c tdp_vcpu_reload() */
-		release_root(me);
-		root_load(me, as);
-		d_step { seen[me] = want; want = 0 }	/* C: src/vm.c tdp_client_done() */
-	:: else -> want = 0
-	fi
-}
-
-/* C: src/vcpu.c tdp_vcpu_thread() */
-proctype vcpu(byte me) {
-	SCRATCH;
-	byte want; bit rl; bit as;
-	byte it, flips;
-
-	flips = (me < FLIPPERS -> FLIPS : 0);
-
-	do
-	:: it < ITERS ->
-		handle_requests(me);
-		rl = 0;
-		/* C: src/vcpu.c tdp_vcpu_maybe_flip() */
-		if
-		:: flips > 0 ->
-			flips--;
-			release_root(me);
-			as = 1 - as;
-			root_load(me, as)
-		:: true
-		fi;
-		if
-		:: vroot[me] == NIL -> root_load(me, as)	/* C: src/vcpu.c tdp_vcpu_load_root() */
-		:: else
-		fi;
-		if
-		:: vroot[me] != NIL ->
-			/*
-			 * C: src/fault.c tdp_translate(): the lockless walk, then
-			 * C: src/fault.c tdp_fault_locked() under mmu_lock for read
-			 */
-			d_step { RLOCK; TOUCH_REF(vroot[me]); fl = inval[vroot[me]] }
-			if
-			:: !fl ->
-				d_step {
-					TOUCH_REF(vroot[me]);
-					PROP(spte_in_invalid_root, !inval[vroot[me]]);	/* try_cmpxchg64 */
-					readers--
-				}
-			:: else ->
-				d_step { fl = 0; readers-- }
-				/* C: src/vcpu.c tdp_vcpu_access(): -EAGAIN */
-				handle_requests(me);
-				if
-				:: !rl ->
-					release_root(me);
-					root_load(me, as)
-				:: else
-				fi;
-				rl = 0
-			fi
-		:: else
-		fi;
-		it++
-	:: else -> break
-	od;
-	/* C: src/vcpu.c tdp_vcpu_stop() */
-	release_root(me);
-	registered[me] = 0
-}
-
-proctype zap_all_task() {
-	SCRATCH;
-	byte gen, target, n;
-
-	do
-	:: n < ZAPALLS -> zap_all(ZA); n++
-	:: else -> break
-	od
-}
-
-/* C: src/zap.c tdp_vm_zap_range(): every root, mmu_lock for write */
+/* C: src/zap.c:105 tdp_vm_zap_range(): every root, mmu_lock for write */
 proctype zap_range_task() {
 	SCRATCH;
 
 	d_step { WLOCK; cur = NIL }
-	iter_next(ZR, 0);
 	do
-	:: cur == NIL -> break
-	:: else ->
-		/* C: src/zap.c tdp_zap_leafs() */
+	:: iter_next(ZR, 0);
+		if
+		:: cur == NIL -> break
+		:: else
+		fi;
+		/* C: src/zap.c:85 tdp_zap_leafs() */
 		d_step { TOUCH_REF(cur); RCU_LOCK(ZR) }
 		do
 		:: !yl ->
-			/* C: src/walk.c tdp_iter_cond_resched() */
+			/* C: src/walk.c:109 tdp_iter_cond_resched() */
 			d_step { RCU_UNLOCK(ZR); writer = 0 }
 			d_step { WLOCK; RCU_LOCK(ZR) }
 			yl = 1
@@ -717,25 +748,32 @@ proctype zap_range_task() {
 			if :: zp == LEAF_STEPS -> zp = 0; fin = 1; RCU_UNLOCK(ZR) :: else fi
 		   }
 			if :: fin -> fin = 0; break :: else fi
-		od;
-		fl = 0;	/* spin: no jump into a d_step */
-		iter_next(ZR, 0)
+		od
 	od;
 	writer = 0
 }
 
 /*
- * C: src/fault.c tdp_vm_populate(): a reference holder that is not a vCPU,
+ * C: src/fault.c:153 tdp_vm_populate(): a reference holder that is not a vCPU,
  * so zap_all does not wait for it to reload.
  */
 proctype populate_task() {
 	SCRATCH;
 	byte it;
+	bit sw = 1, stop;
 
-	root_load(PP, 0);
 	do
-	:: it < POPULATE && vroot[PP] != NIL ->
-		/* C: src/fault.c tdp_fault_locked() under mmu_lock for read */
+	:: sw ->
+		/* C: src/root.c:260 tdp_root_release(), C: src/root.c:189 tdp_root_load() */
+		release_root(PP);
+		if
+		:: stop -> break
+		:: else
+		fi;
+		root_load(PP, 0);
+		sw = 0
+	:: !sw ->
+		/* C: src/fault.c:19 tdp_fault_locked() under mmu_lock for read */
 		d_step { RLOCK; TOUCH_REF(vroot[PP]); fl = inval[vroot[PP]] }
 		if
 		:: !fl ->
@@ -747,19 +785,19 @@ proctype populate_task() {
 		:: else ->
 			/* -EAGAIN: carry on in a new root */
 			d_step { fl = 0; readers-- }
-			release_root(PP);
-			root_load(PP, 0)
+			sw = 1
 		fi;
-		it++
-	:: else -> break
-	od;
-	release_root(PP)
+		it++;
+		if
+		:: it >= POPULATE -> stop = 1; sw = 1
+		:: else
+		fi
+	od
 }
 
-/* C: src/vm.c tdp_vm_destroy(), once every task is gone */
+/* C: src/vm.c:209 tdp_vm_destroy(), once every task is gone */
 init {
-	SCRATCH;
-	byte gen, target;
+	byte k;
 
 	d_step {
 		k = 0;
@@ -769,7 +807,7 @@ init {
 		od;
 		k = 0;
 		do
-		:: k < NV -> registered[k] = 1; k++	/* C: src/vm.c tdp_client_register() */
+		:: k < NV -> registered[k] = 1; k++	/* C: src/vm.c:272 tdp_client_register() */
 		:: else -> break
 		od;
 		k = 0;
@@ -788,11 +826,11 @@ init {
 	atomic {
 		k = 0;
 		do
-		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c tdp_vcpu_start() */
+		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c:260 tdp_vcpu_start() */
 		:: else -> break
 		od;
 		k = 0;
-		run zap_all_task();
+		run zap_all_task(ZAPALLS);
 #if ZAP_RANGE
 		run zap_range_task();
 #endif
@@ -801,8 +839,9 @@ init {
 #endif
 		skip
 	}
-	_nr_pr == 1;	/* every task stopped: tdp_vcpus_set_count(0) */
-	zap_all(ZA);
+	_nr_pr == 1;		/* every task stopped: tdp_vcpus_set_count(0) */
+	run zap_all_task(1);	/* tdp_vm_destroy() zaps all */
+	_nr_pr == 1;
 	/* rcu_barrier(): no reader is left, so every callback has run */
 	d_step {
 		k = 0;
@@ -817,5 +856,7 @@ init {
 	}
 }
 
-/* Liveness (pan -a -f): a zap_all that started returns. */
+/* Liveness, with -DLTL (pan -a -f): a zap_all that started returns. */
+#ifdef LTL
 ltl zap_all_returns { [] (za_busy -> <> !za_busy) }
+#endif
