@@ -4,6 +4,8 @@
  * non-root users, unloading under load, and injected allocation failures.
  * Run as root in a booted test kernel with tdproot loaded.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -235,6 +237,9 @@ FIXTURE_TEARDOWN(load)
 	if (access(TDP_DIR, F_OK))
 		load_module();
 	tdp_write(PARAMS "fail_alloc_every", "0");
+	tdp_write("/sys/kernel/debug/failslab/probability", "0");
+	tdp_write("/sys/kernel/debug/fail_page_alloc/probability", "0");
+	tdp_write("/proc/self/make-it-fail", "0");
 	for (i = 0; i < ARRAY_SIZE(vms); i++)
 		tdp_writef("destroy", "%s", vms[i]);
 	for (i = 0; i < 20; i++)
@@ -353,6 +358,101 @@ TEST_F_TIMEOUT(load, allocation_failures, 120)
 	assert_module_balanced(_metadata);
 	ASSERT_EQ(gstat("roots_allocated"), gstat("roots_freed"));
 	ASSERT_EQ(gstat("pt_pages_allocated"), gstat("pt_pages_freed"));
+}
+
+/* Point the kernel's fault injection at @pid (0: this task). */
+static void make_it_fail(pid_t pid, const char *on)
+{
+	char path[64];
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/make-it-fail");
+	tdp_write(path, on);
+}
+
+/* Every vCPU thread of @vm: their comm is "tdproot/VM/N". */
+static int mark_vcpus(const char *vm, const char *on)
+{
+	char prefix[32], path[300], *comm;
+	struct dirent *d;
+	DIR *proc;
+	int n = 0;
+
+	snprintf(prefix, sizeof(prefix), "tdproot/%s/", vm);
+	proc = opendir("/proc");
+	while (proc && (d = readdir(proc))) {
+		if (!isdigit(d->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		comm = tdp_read(path);
+		if (comm && !strncmp(comm, prefix, strlen(prefix))) {
+			make_it_fail(atoi(d->d_name), on);
+			n++;
+		}
+		free(comm);
+	}
+	if (proc)
+		closedir(proc);
+	return n;
+}
+
+static void fault_attr(const char *attr, const char *prob)
+{
+	static const char *const knobs[][2] = {
+		{ "interval", "1" }, { "times", "-1" }, { "task-filter", "Y" },
+		{ "verbose", "0" },
+	};
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attr, knobs[i][0]);
+		tdp_write(path, knobs[i][1]);
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/ignore-gfp-wait", attr);
+	tdp_write(path, "N");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/probability", attr);
+	tdp_write(path, prob);
+}
+
+/* The debug kernel's failslab and fail_page_alloc, aimed at tdproot's tasks. */
+TEST_F_TIMEOUT(load, failslab_and_fail_page_alloc, 300)
+{
+	int i, ret, enomem = 0;
+
+	if (access("/sys/kernel/debug/failslab", F_OK) ||
+	    access("/sys/kernel/debug/fail_page_alloc", F_OK))
+		SKIP(return, "kernel without FAILSLAB and FAIL_PAGE_ALLOC");
+
+	ASSERT_EQ(0, tdp_writef("create", "d1 mem=64M backing=1M policy=seed"));
+	ASSERT_EQ(0, tdp_writef("d1/workload", "pattern=random flip_ms=1"));
+	ASSERT_EQ(0, tdp_writef("d1/vcpus", "2"));
+	ASSERT_EQ(2, mark_vcpus("d1", "1"));
+	fault_attr("failslab", "10");
+	fault_attr("fail_page_alloc", "10");
+	make_it_fail(0, "1");
+	for (i = 0; i < 20; i++) {
+		ret = tdp_writef("d1/populate", "0 4096");
+		enomem += ret == -ENOMEM;
+		ASSERT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("populate: %d", ret);
+		ret = tdp_writef("create", "u1 mem=4M");
+		ASSERT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("create: %d", ret);
+		if (!ret)
+			tdp_writef("destroy", "u1");
+	}
+	make_it_fail(0, "0");
+	sleep(1);
+	mark_vcpus("d1", "0");
+	fault_attr("failslab", "0");
+	fault_attr("fail_page_alloc", "0");
+	TH_LOG("%d of 20 populates failed with -ENOMEM", enomem);
+	ASSERT_LT(0, enomem);
+	ASSERT_EQ(0, tdp_writef("d1/vcpus", "0"));
+	ASSERT_EQ(0, tdp_writef("destroy", "d1"));
+	tdp_writef("destroy", "u1");
+	assert_module_balanced(_metadata);
 }
 
 TEST_HARNESS_MAIN
