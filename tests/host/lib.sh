@@ -2,7 +2,7 @@
 # Shared helpers for the tdproot test-host scripts. Source, don't execute.
 # shellcheck shell=bash
 
-TDPROOT_CACHE=${TDPROOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tdproot}
+TDPROOT_CACHE=${TDPROOT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/tdproot}
 export TDPROOT_CACHE
 
 info() { printf 'tdproot: %s\n' "$*" >&2; }
