@@ -22,13 +22,25 @@ ARGS ?=
 
 all: modules
 
+# Without KDIR= and without a build tree for the running kernel, build
+# against the newest installed one and say so; with none at all, say what to do.
+ifneq ($(filter all modules install clean,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(origin KDIR),file)
+ifeq ($(wildcard $(KDIR)/Makefile),)
+FALLBACK_KDIR := $(lastword $(sort $(dir $(wildcard /lib/modules/*/build/Makefile))))
+ifneq ($(FALLBACK_KDIR),)
+$(info tdproot: no kernel build tree at $(KDIR) (the running kernel);)
+$(info tdproot: building against $(FALLBACK_KDIR:/=) instead; pass KDIR=... to choose)
+KDIR := $(FALLBACK_KDIR:/=)
+endif
+endif
+endif
+endif
+
 kdir:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
 		echo "tdproot: no kernel build tree at $(KDIR)."; \
 		echo "tdproot: pass one, e.g. make KDIR=/lib/modules/<version>/build"; \
-		for b in /lib/modules/*/build; do \
-			[ -f "$$b/Makefile" ] && echo "tdproot:   installed: make KDIR=$$b"; \
-		done; \
 		echo "tdproot: (Debian: apt-get install linux-headers-<version>);"; \
 		echo "tdproot: 'make check' and 'make run' build against the test kernels themselves."; \
 		exit 2; \

@@ -334,6 +334,8 @@ static bool tdp_clients_caught_up(struct tdp_vm *vm, bool reload, u64 target)
 
 void tdp_vm_wait_clients(struct tdp_vm *vm, bool reload, u64 target)
 {
+	/* Clients need mmu_lock to reload: waiting while holding it deadlocks. */
+	lockdep_assert_not_held(&vm->mmu_lock);
 	wait_event(vm->ack_wq, tdp_clients_caught_up(vm, reload, target));
 }
 

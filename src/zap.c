@@ -22,6 +22,8 @@ static void tdp_invalidate_roots(struct tdp_vm *vm, struct tdp_lock *lk)
 	struct tdp_root *root;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
+	/* One invalidation at a time: the to_zap flags belong to one zap_all. */
+	lockdep_assert_held(&vm->zap_all_mutex);
 
 	list_for_each_entry(root, &vm->roots, link) {
 		if (READ_ONCE(root->invalid))
@@ -47,6 +49,7 @@ static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
 {
 	struct tdp_root *root;
 
+	lockdep_assert_held(&vm->zap_all_mutex);
 	for_each_tdp_root_yield_safe(root, vm, lk) {
 		if (!xchg(&root->to_zap, false))
 			continue;
@@ -88,6 +91,8 @@ static void tdp_zap_leafs(struct tdp_vm *vm, struct tdp_root *root, u64 start,
 	struct tdp_iter iter;
 	u64 zapped = 0;
 
+	/* Leaves of valid roots change only under the write lock: no fault races. */
+	lockdep_assert_held_write(&vm->mmu_lock);
 	rcu_read_lock();
 	for_each_tdp_pte(iter, root->pt, root->role.levels, start, end) {
 retry:
