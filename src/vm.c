@@ -74,6 +74,8 @@ static void tdp_backing_free(struct tdp_vm *vm)
 {
 	u64 i;
 
+	if (!vm->blocks)	/* the array itself could not be allocated */
+		return;
 	for (i = 0; i < vm->nr_blocks && vm->blocks[i]; i++)
 		__free_pages(vm->blocks[i], vm->block_order);
 	kvfree(vm->blocks);
@@ -86,6 +88,8 @@ static int tdp_backing_alloc(struct tdp_vm *vm)
 
 	vm->block_order = min(tdp_leaf_shift(vm->p.leaf_level), TDP_MAX_BLOCK_ORDER);
 	vm->nr_blocks = vm->p.backing_bytes >> (PAGE_SHIFT + vm->block_order);
+	if (tdp_should_fail(TDP_FAIL_VM))
+		return -ENOMEM;
 	vm->blocks = kvcalloc(vm->nr_blocks, sizeof(*vm->blocks), GFP_KERNEL_ACCOUNT);
 	if (!vm->blocks)
 		return -ENOMEM;

@@ -360,16 +360,36 @@ TEST_F_TIMEOUT(load, allocation_failures, 120)
 	ASSERT_EQ(gstat("pt_pages_allocated"), gstat("pt_pages_freed"));
 }
 
-/* Point the kernel's fault injection at @pid (0: this task). */
-static void make_it_fail(pid_t pid, const char *on)
+/*
+ * Point the kernel's fault injection at @pid (0: this task). Once this task
+ * is marked, its own syscalls fail too, turning it off included: retry.
+ */
+static int make_it_fail(pid_t pid, const char *on)
 {
 	char path[64];
+	int i, ret = -ENOMEM;
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/make-it-fail");
-	tdp_write(path, on);
+	for (i = 0; i < 1000 && ret == -ENOMEM; i++)
+		ret = tdp_write(path, on);
+	return ret;
+}
+
+/* access() under injection: -ENOMEM is an answer about memory, not the file. */
+static int exists_under_injection(const char *path)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (!access(path, F_OK))
+			return 0;
+		if (errno != ENOMEM)
+			return -errno;
+	}
+	return -ENOMEM;
 }
 
 /* Every vCPU thread of @vm: their comm is "tdproot/VM/N". */
@@ -387,10 +407,9 @@ static int mark_vcpus(const char *vm, const char *on)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
 		comm = tdp_read(path);
-		if (comm && !strncmp(comm, prefix, strlen(prefix))) {
-			make_it_fail(atoi(d->d_name), on);
+		if (comm && !strncmp(comm, prefix, strlen(prefix)) &&
+		    !make_it_fail(atoi(d->d_name), on))
 			n++;
-		}
 		free(comm);
 	}
 	if (proc)
@@ -417,10 +436,30 @@ static void fault_attr(const char *attr, const char *prob)
 	tdp_write(path, prob);
 }
 
+/*
+ * Under injection even opening "destroy" can fail (the open allocates), so
+ * -ENOMEM is a clean answer that leaves the VM in place: try again. Any other
+ * error, or a VM that never goes away, fails the test.
+ */
+static int destroy_under_injection(struct __test_metadata *_metadata, const char *vm)
+{
+	char seq[256] = "";
+	int i, ret = -ENOMEM;
+	size_t len = 0;
+
+	for (i = 0; i < 1000 && ret == -ENOMEM; i++) {
+		ret = tdp_writef("destroy", vm);
+		if (len < sizeof(seq) - 16)
+			len += snprintf(seq + len, sizeof(seq) - len, " %d", ret);
+	}
+	EXPECT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("destroy %s answered:%s", vm, seq);
+	return ret;
+}
+
 /* The debug kernel's failslab and fail_page_alloc, aimed at tdproot's tasks. */
 TEST_F_TIMEOUT(load, failslab_and_fail_page_alloc, 300)
 {
-	int i, ret, enomem = 0;
+	int i, ret, enomem = 0, created = 0;
 
 	if (access("/sys/kernel/debug/failslab", F_OK) ||
 	    access("/sys/kernel/debug/fail_page_alloc", F_OK))
@@ -432,26 +471,30 @@ TEST_F_TIMEOUT(load, failslab_and_fail_page_alloc, 300)
 	ASSERT_EQ(2, mark_vcpus("d1", "1"));
 	fault_attr("failslab", "10");
 	fault_attr("fail_page_alloc", "10");
-	make_it_fail(0, "1");
+	ASSERT_EQ(0, make_it_fail(0, "1"));
 	for (i = 0; i < 20; i++) {
 		ret = tdp_writef("d1/populate", "0 4096");
 		enomem += ret == -ENOMEM;
 		ASSERT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("populate: %d", ret);
 		ret = tdp_writef("create", "u1 mem=4M");
 		ASSERT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("create: %d", ret);
-		if (!ret)
-			tdp_writef("destroy", "u1");
+		if (ret)
+			continue;
+		created++;
+		ASSERT_EQ(0, exists_under_injection(TDP_DIR "/u1/stats"));
+		ASSERT_EQ(0, destroy_under_injection(_metadata, "u1"));
 	}
-	make_it_fail(0, "0");
+	ASSERT_EQ(0, make_it_fail(0, "0"));
 	sleep(1);
 	mark_vcpus("d1", "0");
 	fault_attr("failslab", "0");
 	fault_attr("fail_page_alloc", "0");
-	TH_LOG("%d of 20 populates failed with -ENOMEM", enomem);
+	TH_LOG("%d of 20 populates failed with -ENOMEM; %d of 20 creates succeeded",
+	       enomem, created);
 	ASSERT_LT(0, enomem);
 	ASSERT_EQ(0, tdp_writef("d1/vcpus", "0"));
 	ASSERT_EQ(0, tdp_writef("destroy", "d1"));
-	tdp_writef("destroy", "u1");
+	ASSERT_EQ(-ENOENT, tdp_writef("destroy", "u1"));
 	assert_module_balanced(_metadata);
 }
 
