@@ -7,7 +7,7 @@
 #   make check-rt          the suite on Debian's 6.12 PREEMPT_RT kernel
 #   make run [KERNEL=] [ARGS=]  a stress run in a booted test kernel
 #   make lint              checkpatch --strict, sparse, W=1
-#   make bench [QUICK=1]   zap, fault and reload costs against same-boot baselines
+#   make bench [QUICK=1] [CASES=14]  zap, fault and reload costs against same-boot baselines
 #   make model             spin checks the Promela model of the root lifecycle
 #   make mutants           the suite against each reintroduced upstream bug
 
@@ -79,7 +79,7 @@ run:
 	tests/run.sh $(KERNEL) $(ARGS)
 
 bench:
-	tests/bench.sh $(KERNEL) $(if $(QUICK),--quick)
+	tests/bench.sh $(KERNEL) $(if $(QUICK),--quick) $(if $(CASES),--cases $(CASES))
 
 model:
 	tests/model/run.sh

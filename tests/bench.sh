@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: bench.sh [KERNEL] [--quick]
+# Usage: bench.sh [KERNEL] [--quick] [--cases DIGITS]
 # make bench: build a bench flavour of the module (TDPROOT_BENCH: no-yield and
 # exclusive-fault baselines, the memory floor), boot KERNEL (default 6.1),
 # run tdproot-bench and keep its table and metrics in bench/.
@@ -9,12 +9,17 @@ top=$(dirname "$here")
 # shellcheck source=host/lib.sh
 . "$here/host/lib.sh"
 
-kernel=6.1 quick=''
-for a in "$@"; do
-	case $a in
+kernel=6.1 quick='' cases=''
+while (($#)); do
+	case $1 in
 	--quick) quick=-q ;;
-	*) kernel=$a ;;
+	--cases)
+		[[ ${2:-} =~ ^[1-6]+$ ]] || die "--cases wants digits 1-6, e.g. --cases 14"
+		cases=$2
+		shift ;;
+	*) kernel=$1 ;;
 	esac
+	shift
 done
 
 build=$top/.build
@@ -27,13 +32,13 @@ out=$build/bench-$kernel
 info "booting $kver for tdproot-bench ${quick:+(quick)}"
 "$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
 	--out "$out" --timeout "$([[ -n $quick ]] && echo 900 || echo 3600)" --mem 3G \
-	--cmd "insmod /tdproot.ko && tdproot-bench $quick"
+	--cmd "insmod /tdproot.ko && tdproot-bench $quick ${cases:+-c $cases}"
 
 # Full runs are kept in bench/; the quick smoke only in .build/.
 dir=$top/bench
 [[ -z $quick ]] || dir=$build
 mkdir -p "$dir"
-file=$dir/$(date +%Y%m%d-%H%M%S)-$kernel${quick:+-quick}.txt
+file=$dir/$(date +%Y%m%d-%H%M%S)-$kernel${quick:+-quick}${cases:+-p$cases}.txt
 {
 	echo "# tdproot-bench ${quick:+(quick) }$(date -u +%FT%TZ)"
 	echo "# kernel: $kver; $(qemu-system-x86_64 --version | head -n1), TCG -cpu max -smp 2"

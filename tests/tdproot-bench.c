@@ -179,6 +179,14 @@ static void run_p1_one(unsigned long long bytes, bool yield, double *max, double
 	vm_destroy("p1");
 }
 
+/* Cases to run, as the digits of their numbers. */
+static const char *cases = "123456";
+
+static bool selected(char n)
+{
+	return strchr(cases, n);
+}
+
 static void add_row(const char *name, const char *size, double value, double baseline,
 		    double goal, const char *unit, bool higher)
 {
@@ -453,27 +461,38 @@ static void print_table(void)
 		printf("%-38s %6s %12.1f%-2s %12.1f%-2s %8.2f %6s %s\n", r->name, r->size,
 		       r->value, r->unit, r->baseline, r->unit, ratio, goal, verdict);
 	}
-	printf("\nmetric p1_wait_ratio_16g_1g %.3f\n", metric_p1_yield);
-	printf("metric p1_noyield_ratio_16g_1g %.3f\n", metric_p1_noyield);
-	printf("metric p2_zap_vs_floor %.3f\n", metric_p2);
-	printf("metric p3_shared_vs_exclusive %.3f\n", metric_p3);
-	printf("metric p4_stall_ratio_16g_1g %.3f\n", metric_p4);
-	printf("metric p5_pt_vs_theory %.3f\n", metric_p5);
-	printf("metric p6_pinned_vs_seed %.3f\n", metric_p6);
+	printf("\n");
+	if (selected('1')) {
+		printf("metric p1_wait_ratio_16g_1g %.3f\n", metric_p1_yield);
+		printf("metric p1_noyield_ratio_16g_1g %.3f\n", metric_p1_noyield);
+	}
+	if (selected('2'))
+		printf("metric p2_zap_vs_floor %.3f\n", metric_p2);
+	if (selected('3'))
+		printf("metric p3_shared_vs_exclusive %.3f\n", metric_p3);
+	if (selected('4'))
+		printf("metric p4_stall_ratio_16g_1g %.3f\n", metric_p4);
+	if (selected('5'))
+		printf("metric p5_pt_vs_theory %.3f\n", metric_p5);
+	if (selected('6'))
+		printf("metric p6_pinned_vs_seed %.3f\n", metric_p6);
 }
 
 int main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "qr:h")) != -1) {
+	while ((c = getopt(argc, argv, "qr:c:h")) != -1) {
 		if (c == 'q') {
 			quick = true;
 		} else if (c == 'r') {
 			repeats = atoi(optarg);
+		} else if (c == 'c' && optarg[strspn(optarg, "123456")] == '\0' && *optarg) {
+			cases = optarg;
 		} else {
-			printf("usage: tdproot-bench [-q] [-r REPEATS]\n"
-			       "  -q  quick smoke: small sizes, one repeat\n");
+			printf("usage: tdproot-bench [-q] [-r REPEATS] [-c CASES]\n"
+			       "  -q  quick smoke: small sizes, one repeat\n"
+			       "  -c  only these cases, as digits: -c 14 runs P1 and P4\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -486,12 +505,18 @@ int main(int argc, char **argv)
 	printf("tdproot-bench: %s, %d repeat(s) per case, medians\n",
 	       quick ? "quick" : "full", repeats);
 	fflush(stdout);
-	run_p5();
-	run_p3();
-	run_p2();
-	run_p1();
-	run_p4();
-	run_p6();
+	if (selected('5'))
+		run_p5();
+	if (selected('3'))
+		run_p3();
+	if (selected('2'))
+		run_p2();
+	if (selected('1'))
+		run_p1();
+	if (selected('4'))
+		run_p4();
+	if (selected('6'))
+		run_p6();
 	print_table();
 	return 0;
 }
