@@ -89,11 +89,31 @@ void tdp_stat_max(struct tdp_stats *s, enum tdp_stat stat, u64 val)
 	tdp_cpu_max(&tdp_global_stats, stat, val);
 }
 
+static unsigned int tdp_hist_bucket(u64 ns)
+{
+	unsigned int k;
+
+	if (ns < TDP_HIST_SUB)
+		return ns;
+	k = ilog2(ns);
+	/* The octave's first bucket, plus the TDP_HIST_SUB_SHIFT bits below the top one. */
+	return (k - TDP_HIST_SUB_SHIFT + 1) * TDP_HIST_SUB +
+	       ((ns >> (k - TDP_HIST_SUB_SHIFT)) & (TDP_HIST_SUB - 1));
+}
+
+/* The smallest sample that lands in bucket @i; bucket i ends where i + 1 starts. */
+static u64 tdp_hist_floor(unsigned int i)
+{
+	unsigned int k = i / TDP_HIST_SUB + TDP_HIST_SUB_SHIFT - 1;
+
+	if (i < TDP_HIST_SUB)
+		return i;
+	return (u64)(TDP_HIST_SUB + i % TDP_HIST_SUB) << (k - TDP_HIST_SUB_SHIFT);
+}
+
 void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns)
 {
-	unsigned int b = ns ? ilog2(ns) : 0;
-
-	this_cpu_inc(s->cpu->hist[id][min(b, TDP_HIST_BUCKETS - 1U)]);
+	this_cpu_inc(s->cpu->hist[id][min(tdp_hist_bucket(ns), TDP_HIST_BUCKETS - 1U)]);
 }
 
 void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id)
@@ -128,46 +148,58 @@ static u64 tdp_hist_rank(const u64 *cnt, u64 rank)
 	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
 		seen += cnt[i];
 		if (seen >= rank)
-			return 2ULL << i;
+			return tdp_hist_floor(i + 1);
 	}
 	return 0;
 }
 
+/* Lines for people: one per power of two, [2^k, 2^(k+1)); [0, 2) first. */
+static unsigned int tdp_hist_line(unsigned int bucket)
+{
+	u64 lo = tdp_hist_floor(bucket);
+
+	return lo ? ilog2(lo) : 0;
+}
+
 void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id)
 {
-	u64 cnt[TDP_HIST_BUCKETS], total = 0, peak = 0;
-	int i, first = -1, last = -1;
+	u64 cnt[TDP_HIST_BUCKETS], line[TDP_HIST_OCTAVES] = {}, total = 0, peak = 0;
+	int i, first = -1, last = -1, last_bucket = -1;
 
 	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
+		unsigned int l = tdp_hist_line(i);
 		int cpu;
 
 		cnt[i] = 0;
 		for_each_possible_cpu(cpu)
 			cnt[i] += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[id][i]);
+		if (!cnt[i])
+			continue;
 		total += cnt[i];
-		peak = max(peak, cnt[i]);
-		if (cnt[i]) {
-			if (first < 0)
-				first = i;
-			last = i;
-		}
+		line[l] += cnt[i];
+		peak = max(peak, line[l]);
+		if (first < 0)
+			first = l;
+		last = l;
+		last_bucket = i;
 	}
-	seq_printf(m, "# %s: %llu samples, log2 buckets\n", tdp_hist_names[id], total);
+	seq_printf(m, "# %s: %llu samples, log2 lines, percentiles within 1/%u\n",
+		   tdp_hist_names[id], total, TDP_HIST_SUB);
 	for (i = first; total && i <= last; i++) {
-		unsigned int bar = div64_u64(cnt[i] * 40, peak);
+		unsigned int bar = div64_u64(line[i] * 40, peak);
 
 		seq_puts(m, "[");
 		tdp_seq_ns(m, i ? 1ULL << i : 0);
 		seq_puts(m, ", ");
 		tdp_seq_ns(m, 2ULL << i);
-		seq_printf(m, ") %10llu |%.*s\n", cnt[i], bar,
+		seq_printf(m, ") %10llu |%.*s\n", line[i], bar,
 			   "****************************************");
 	}
-	/* Percentiles are bucket upper bounds: at most 2x above the truth. */
+	/* Percentiles are upper bounds of the fine buckets. */
 	seq_printf(m, "p50 %llu\np99 %llu\nmax %llu\n",
 		   total ? tdp_hist_rank(cnt, div64_u64(total + 1, 2)) : 0,
 		   total ? tdp_hist_rank(cnt, total - div64_u64(total, 100)) : 0,
-		   last >= 0 ? 2ULL << last : 0);
+		   last_bucket >= 0 ? tdp_hist_floor(last_bucket + 1) : 0);
 }
 
 void tdp_stats_show(struct seq_file *m, struct tdp_stats *s)

@@ -208,6 +208,8 @@ static void run_p1(void)
 	unsigned long long sizes[3] = { GIB, 4 * GIB, 16 * GIB };
 	double max[2][3], p99[2][3], v[8], w[8];
 	int s, y, r, n = quick ? 2 : 3;
+	/* A maximum is one sample: take the median of more runs than elsewhere. */
+	int runs = quick || repeats > 5 ? repeats : 5;
 
 	if (quick) {
 		sizes[0] = 64ULL << 20;
@@ -215,10 +217,10 @@ static void run_p1(void)
 	}
 	for (y = 0; y < 2; y++) {
 		for (s = 0; s < n; s++) {
-			for (r = 0; r < repeats; r++)
+			for (r = 0; r < runs; r++)
 				run_p1_one(sizes[s], y == 0, &v[r], &w[r]);
-			max[y][s] = median(v, repeats);
-			p99[y][s] = median(w, repeats);
+			max[y][s] = median(v, runs);
+			p99[y][s] = median(w, runs);
 		}
 	}
 	for (s = 0; s < n; s++) {
@@ -328,7 +330,9 @@ static double hist_line(const char *file, const char *key)
 	return v;
 }
 
-static double run_p4_one(unsigned long long bytes)
+#define P4_ROUNDS 6
+
+static double run_p4_one(unsigned long long bytes, int vcpus)
 {
 	double p99;
 	int i;
@@ -336,10 +340,10 @@ static double run_p4_one(unsigned long long bytes)
 	vm_create("p4", bytes, "");
 	populate("p4", bytes >> 12, 2);
 	must(tdp_writef("p4/workload", "pattern=hot"), "workload");
-	must(tdp_writef("p4/vcpus", "2"), "vcpus");
+	must(tdp_writef("p4/vcpus", "%d", vcpus), "vcpus");
 	tdp_wait_stat("p4", "accesses", 10000, 30);
 	must(tdp_writef("p4/hist/vcpu_stall", "0"), "hist reset");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < P4_ROUNDS; i++) {
 		/* Each round zaps a root as big as the guest. */
 		if (i)
 			populate("p4", bytes >> 12, 2);
@@ -351,21 +355,31 @@ static double run_p4_one(unsigned long long bytes)
 	return p99;
 }
 
+/*
+ * The test host has two CPUs and the zap of the old root keeps one of them
+ * busy, so the goal is measured with one vCPU: a second one would measure
+ * two vCPUs sharing the other CPU (scheduler time slices), not a wait for
+ * the old root. That case is still reported, without a goal.
+ */
 static void run_p4(void)
 {
 	unsigned long long small = quick ? 64ULL << 20 : GIB;
 	unsigned long long big = quick ? 256ULL << 20 : 16 * GIB;
-	double a[8], b[8];
+	double a[8], b[8], c[8], d[8];
 	char size[16];
 	int r;
 
 	for (r = 0; r < repeats; r++) {
-		a[r] = run_p4_one(small);
-		b[r] = run_p4_one(big);
+		a[r] = run_p4_one(small, 1);
+		b[r] = run_p4_one(big, 1);
+		c[r] = run_p4_one(small, 2);
+		d[r] = run_p4_one(big, 2);
 	}
 	size_name(size, sizeof(size), big);
 	add_row("P4 vCPU stall p99 after zap_all", size, median(b, repeats) / 1e3,
 		median(a, repeats) / 1e3, 2, "us", false);
+	add_row("P4 stall p99, 2 vCPUs on 1 free CPU", size, median(d, repeats) / 1e3,
+		median(c, repeats) / 1e3, 0, "us", false);
 	metric_p4 = median(b, repeats) / median(a, repeats);
 }
 

@@ -41,8 +41,16 @@ enum tdp_stat {
 	TDP_STAT_NR
 };
 
-/* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)). */
-#define TDP_HIST_BUCKETS	40
+/*
+ * Log-linear buckets of nanoseconds: every power of two [2^k, 2^(k+1)) is
+ * split into TDP_HIST_SUB equal buckets, so a percentile read back as a
+ * bucket's upper bound is at most 1/TDP_HIST_SUB above the truth. Samples
+ * below TDP_HIST_SUB ns get a bucket each; 2^40 ns and more share the last.
+ */
+#define TDP_HIST_SUB_SHIFT	2
+#define TDP_HIST_SUB		(1U << TDP_HIST_SUB_SHIFT)
+#define TDP_HIST_OCTAVES	40
+#define TDP_HIST_BUCKETS	((TDP_HIST_OCTAVES - TDP_HIST_SUB_SHIFT + 1) * TDP_HIST_SUB)
 
 enum tdp_hist_id {
 	TDP_HIST_LOCK_HOLD,
@@ -142,8 +150,8 @@ void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns);
 void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id);
 
 /**
- * tdp_hist_show() - Print a histogram for people: bucket, count, a bar,
- * then p50, p99 and max.
+ * tdp_hist_show() - Print a histogram for people (one line per power of
+ * two: bucket, count, a bar), then p50, p99 and max from the finer buckets.
  * @m: the seq_file of a debugfs read.
  * @s: the VM's statistics.
  * @id: which histogram.
