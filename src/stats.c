@@ -113,7 +113,8 @@ static u64 tdp_hist_floor(unsigned int i)
 
 void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns)
 {
-	this_cpu_inc(s->cpu->hist[id][min(tdp_hist_bucket(ns), TDP_HIST_BUCKETS - 1U)]);
+	this_cpu_inc(s->cpu->hist[id][min_t(unsigned int, tdp_hist_bucket(ns),
+					    TDP_HIST_BUCKETS - 1)]);
 }
 
 void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id)
@@ -183,7 +184,7 @@ void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id)
 		last = l;
 		last_bucket = i;
 	}
-	seq_printf(m, "# %s: %llu samples, log2 lines, percentiles within 1/%u\n",
+	seq_printf(m, "# %s: %llu samples, log2 lines, percentiles within 1/%lu\n",
 		   tdp_hist_names[id], total, TDP_HIST_SUB);
 	for (i = first; total && i <= last; i++) {
 		unsigned int bar = div64_u64(line[i] * 40, peak);

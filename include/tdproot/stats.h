@@ -8,6 +8,7 @@
 #define _TDPROOT_STATS_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
@@ -48,7 +49,7 @@ enum tdp_stat {
  * below TDP_HIST_SUB ns get a bucket each; 2^40 ns and more share the last.
  */
 #define TDP_HIST_SUB_SHIFT	2
-#define TDP_HIST_SUB		(1U << TDP_HIST_SUB_SHIFT)
+#define TDP_HIST_SUB		BIT(TDP_HIST_SUB_SHIFT)
 #define TDP_HIST_OCTAVES	40
 #define TDP_HIST_BUCKETS	((TDP_HIST_OCTAVES - TDP_HIST_SUB_SHIFT + 1) * TDP_HIST_SUB)
 
