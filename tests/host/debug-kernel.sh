@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: debug-kernel.sh
+# Usage: debug-kernel.sh [--cached]
 # Makes sure the debug test kernel (Debian's linux-source-6.12 + `make
 # tinyconfig` + tests/debug.config: lockdep, KASAN, kmemleak, ...) is built and
 # prints the path of its build tree on stdout, nothing else. The tree lives in
@@ -7,13 +7,16 @@
 # sha256 of tests/debug.config, so it is rebuilt only when either changes.
 # Builds in place with `nice make -j2`: safe to interrupt and rerun; .done
 # marks a finished tree. Use the tree with tests/build-module-tree.sh and
-# kernel.sh debug:PATH. The build log is $tree/build.log.
+# kernel.sh debug:PATH. The build log is $tree/build.log. With --cached it
+# never builds: it prints the tree if it is there and fails otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/lib.sh"
 
-(($# == 0)) || die "usage: debug-kernel.sh"
+cached=0
+[[ ${1-} == --cached ]] && cached=1 && shift
+(($# == 0)) || die "usage: debug-kernel.sh [--cached]"
 srcpkg=linux-source-6.12
 tarball=/usr/src/$srcpkg.tar.xz
 fragment=$(dirname "$here")/debug.config
@@ -32,6 +35,7 @@ if [[ -e $dir/.done ]]; then
 	echo "$dir"
 	exit 0
 fi
+((!cached)) || exit 1
 
 # No BTF (no DEBUG_INFO_BTF in the fragment), hence no dwarves/pahole.
 need_pkgs bc flex bison libelf-dev libssl-dev build-essential cpio xz-utils gzip
