@@ -9,6 +9,9 @@
  * keep looking at it until it leaves its read-side section.
  */
 
+#ifdef TDPROOT_MUTANT_dec_not_one
+#include <linux/delay.h>
+#endif
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -69,6 +72,12 @@ again:
 	/* The variant rejected in the seed: a get can slip in before set(0). */
 	if (refcount_dec_not_one(&root->count))
 		return;
+	/*
+	 * Hold the window open long enough for two emulated CPUs to hit it:
+	 * the race is real without this, but a suite run catches it only
+	 * some of the time.
+	 */
+	ndelay(20000);	/* under mmu_lock: no sleeping */
 #else
 	if (!refcount_dec_and_test(&root->count))
 		return;
