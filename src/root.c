@@ -77,7 +77,8 @@ again:
 	 * the race is real without this, but a suite run catches it only
 	 * some of the time.
 	 */
-	ndelay(20000);	/* under mmu_lock: no sleeping */
+	for (int i = 0; i < 4; i++)
+		udelay(5);	/* under mmu_lock: no sleeping */
 #else
 	if (!refcount_dec_and_test(&root->count))
 		return;
