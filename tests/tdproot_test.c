@@ -440,7 +440,12 @@ FIXTURE(bigzap) {
 
 FIXTURE_SETUP(bigzap)
 {
-	ASSERT_EQ(0, tdp_writef("create", "bigzap mem=1G backing=4M policy=pinned"));
+	/*
+	 * Big enough that its zap spans several scheduler ticks even on a fast,
+	 * idle host: a zap that ends within one tick may never be asked to
+	 * resched (6.12's voluntary model never reports a waiting writer).
+	 */
+	ASSERT_EQ(0, tdp_writef("create", "bigzap mem=8G backing=4M policy=pinned"));
 }
 
 FIXTURE_TEARDOWN(bigzap)
@@ -456,8 +461,8 @@ TEST_F_TIMEOUT(bigzap, yields_under_contention, 300)
 	long long yields, accesses;
 	pid_t pid;
 
-	ASSERT_EQ(0, tdp_writef("bigzap/populate", "0 262144"));
-	ASSERT_EQ(262144, tdp_vm_stat("bigzap", "leaf_sptes"));
+	ASSERT_EQ(0, tdp_writef("bigzap/populate", "0 2097152"));
+	ASSERT_EQ(2097152, tdp_vm_stat("bigzap", "leaf_sptes"));
 	/* More runnable vCPUs than CPUs: the zapper is asked to resched. */
 	ASSERT_EQ(0, tdp_writef("bigzap/workload", "pattern=random"));
 	ASSERT_EQ(0, tdp_writef("bigzap/vcpus", "4"));
