@@ -179,6 +179,10 @@ static void run_p1_one(unsigned long long bytes, bool yield, double *max, double
 	vm_destroy("p1");
 }
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* Cases to run, as the digits of their numbers. */
 static const char *cases = "123456";
 
@@ -496,6 +500,11 @@ static void print_table(void)
 
 int main(int argc, char **argv)
 {
+	/* Cheap cases first, so a broken build shows before the long ones. */
+	static const struct { char n; void (*run)(void); } order[] = {
+		{ '5', run_p5 }, { '3', run_p3 }, { '2', run_p2 },
+		{ '1', run_p1 }, { '4', run_p4 }, { '6', run_p6 },
+	};
 	int c;
 
 	while ((c = getopt(argc, argv, "qr:c:h")) != -1) {
@@ -521,18 +530,9 @@ int main(int argc, char **argv)
 	printf("tdproot-bench: %s, %d repeat(s) per case, medians\n",
 	       quick ? "quick" : "full", repeats);
 	fflush(stdout);
-	if (selected('5'))
-		run_p5();
-	if (selected('3'))
-		run_p3();
-	if (selected('2'))
-		run_p2();
-	if (selected('1'))
-		run_p1();
-	if (selected('4'))
-		run_p4();
-	if (selected('6'))
-		run_p6();
+	for (c = 0; c < (int)ARRAY_SIZE(order); c++)
+		if (selected(order[c].n))
+			order[c].run();
 	print_table();
 	return 0;
 }
