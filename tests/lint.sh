@@ -64,6 +64,11 @@ for flavour in lint lint-bench; do
 	log=$top/.build/mod-$kernel-$flavour/build.log
 	grep -q '  CHECK ' "$log" || flag "sparse did not run ($flavour, $log)"
 done
+# kbuild prints CHECK whatever the checker does: a canary proves sparse reports.
+printf 'int f(void)\n{\n\tint *p = 0;\n\n\treturn !p;\n}\n' >"$build/canary-sparse.c"
+canary=$(sparse "$build/canary-sparse.c" 2>&1 || true)
+[[ $canary == *"plain integer as NULL pointer"* ]] ||
+	flag "sparse did not run (canary: ${canary:-no output})"
 ran+=("sparse C=2 and W=1 ($kver)")
 
 # --- coccinelle ------------------------------------------------------------------
@@ -91,6 +96,11 @@ if [[ -n $reports ]]; then
 	echo "$reports"
 	flag "coccinelle findings"
 fi
+printf 'int f(int x)\n{\n\tif (x) {\n\t\tx++;\n\t};\n\treturn x;\n}\n' >"$build/canary-cocci.c"
+canary=$(spatch -D report --no-show-diff --very-quiet \
+	--sp-file "$TDPROOT_CACHE/coccinelle/coccinelle/misc/semicolon.cocci" \
+	"$build/canary-cocci.c" 2>&1 || true)
+[[ $canary == *"Unneeded semicolon"* ]] || flag "spatch did not run (canary: ${canary:-no output})"
 ran+=("coccinelle (${#cocci[@]} semantic patches)")
 
 # --- shellcheck ------------------------------------------------------------------
@@ -99,6 +109,10 @@ mapfile -t scripts < <(cd "$top" && { git ls-files --cached --others --exclude-s
 if ! (cd "$top" && shellcheck -x -P SCRIPTDIR "${scripts[@]}"); then
 	flag "shellcheck findings"
 fi
+# shellcheck disable=SC2016 # the canary's $1 stays unexpanded
+printf '#!/bin/sh\necho $1\n' >"$build/canary.sh"
+canary=$(shellcheck "$build/canary.sh" 2>&1 || true)
+[[ $canary == *SC2086* ]] || flag "shellcheck did not run (canary: ${canary:-no output})"
 ran+=("shellcheck (${#scripts[@]} scripts)")
 
 if ((fail)); then
