@@ -59,10 +59,10 @@ install: modules
 	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
 
 dkms-install:
-	tests/host/dkms-install.sh install $(VERSION)
+	tests/qemu/dkms-install.sh install $(VERSION)
 
 dkms-uninstall:
-	tests/host/dkms-install.sh uninstall $(VERSION)
+	tests/qemu/dkms-install.sh uninstall $(VERSION)
 
 version:
 	@echo $(VERSION)
@@ -71,19 +71,19 @@ lint:
 	tests/lint.sh
 
 check:
-	tests/check.sh $(KERNELS)
+	tests/qemu/check.sh $(KERNELS)
 
 check-rt:
-	tests/check.sh 6.12-rt
+	tests/qemu/check.sh 6.12-rt
 
 run:
-	tests/run.sh $(KERNEL) $(ARGS)
+	tests/qemu/run.sh $(KERNEL) $(ARGS)
 
 bench:
-	tests/bench.sh $(KERNEL) $(if $(QUICK),--quick) $(if $(CASES),--cases $(CASES))
+	tests/qemu/bench.sh $(KERNEL) $(if $(QUICK),--quick) $(if $(CASES),--cases $(CASES))
 
 model:
 	tests/model/run.sh
 
 mutants:
-	tests/mutants.sh $(KERNEL) $(MUTANTS)
+	tests/qemu/mutants.sh $(KERNEL) $(MUTANTS)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: lint.sh [KERNEL]   (default 6.12; see host/kernel.sh)
+# Usage: lint.sh [KERNEL]   (default 6.12; see qemu/kernel.sh)
 # Every check a maintainer would run before taking a patch, each of which
 # must really run: checkpatch.pl --strict on every C source and header,
 # sparse (C=2) and a W=1 build against KERNEL's headers (the normal and the
@@ -10,12 +10,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
-# shellcheck source=host/lib.sh
-. "$here/host/lib.sh"
+# shellcheck source=qemu/lib.sh
+. "$here/qemu/lib.sh"
 
 # ocaml-nox: the semantic patches with OCaml script rules compile them.
 need_pkgs sparse perl coccinelle ocaml-nox shellcheck
-"$here/host/extract-src.sh"
+"$here/qemu/extract-src.sh"
 kernel=${1:-6.12}
 use_kernel "$kernel"
 build=$top/.build
@@ -56,7 +56,7 @@ for flavour in lint lint-bench; do
 	extra=()
 	[[ $flavour == lint ]] || extra=(TDPROOT_BENCH=1)
 	# build-module.sh fails on "warning:" and on sparse's "error:".
-	if ! TDPROOT_BUILD_TAG=$flavour "$here/build-module.sh" "$kernel" "$kdir" C=2 \
+	if ! TDPROOT_BUILD_TAG=$flavour "$here/qemu/build-module.sh" "$kernel" "$kdir" C=2 \
 		CHECK="sparse -Wno-unknown-attribute" "${extra[@]}" >/dev/null; then
 		flag "sparse/W=1 ($flavour) reported"
 	fi

@@ -18,8 +18,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=../host/lib.sh
-. "$top/tests/host/lib.sh"
+# shellcheck source=../qemu/lib.sh
+. "$top/tests/qemu/lib.sh"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 base=${TDPROOT_MODEL_OUT:-$top/.build/model}

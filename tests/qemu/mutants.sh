@@ -2,15 +2,15 @@
 # Usage: mutants.sh [KERNEL] [MUTANT...]
 # Builds the module once per mutant (a compile-time switch that reintroduces
 # a bug from LIFECYCLE.md), runs the whole suite on it in a booted KERNEL
-# (default 6.1; see host/kernel.sh) and reports whether the suite failed and
+# (default 6.1; see kernel.sh) and reports whether the suite failed and
 # which test killed it. A mutant whose failure is a memory-safety bug always
 # runs on the debug kernel (KASAN), built if it is not cached: it never runs
 # on a kernel that cannot see its failure.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-# shellcheck source=host/lib.sh
-. "$here/host/lib.sh"
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/lib.sh"
 
 all=(rezap_invalid free_without_rcu dec_not_one reader_gets_invalid no_yield
 	put_before_zap no_rcu_barrier missed_invalidate stale_tlb)
@@ -34,7 +34,7 @@ for m in "${all[@]}"; do
 	ko=$(TDPROOT_BUILD_TAG=mut-$m "$here/build-module.sh" "$k" "$kdir" TDPROOT_MUTANT="$m")
 	out=$build/mutants/$m
 	info "mutant $m on $k"
-	if "$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+	if "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
 		--cmd "suite.sh" --out "$out" --timeout "$(is_debug "$k" && echo 1800 || echo 900)" ${boot_append:+--append "$boot_append"} \
 		2>"$out.verdict"; then
 		results+=("$(printf '%-20s SURVIVED (%s)' "$m" "$k")")

@@ -1,17 +1,19 @@
 #!/bin/bash
 # Usage: build-module.sh NAME KDIR [make args...]
-# Builds tdproot.ko against the kernel build tree KDIR (from host/kernel.sh)
+# Builds tdproot.ko against the kernel build tree KDIR (from kernel.sh)
 # in a private copy of the tree, .build/mod-NAME[-$TDPROOT_BUILD_TAG], W=1,
 # and fails on any compiler or modpost warning. Prints the module's path.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-# shellcheck source=host/lib.sh
-. "$here/host/lib.sh"
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/lib.sh"
 (($# >= 2)) || die "usage: build-module.sh NAME KDIR [make args...]"
 name=$1 kdir=$2
 shift 2
 [[ -f $kdir/Makefile ]] || die "no kernel build tree at $kdir"
+# Debian 6.12 builds BTF for modules: pahole (dwarves) or a warning.
+need_pkgs dwarves
 dir=$top/.build/mod-$name${TDPROOT_BUILD_TAG:+-$TDPROOT_BUILD_TAG}
 mkdir -p "$dir"
 # Copy only what changed so rebuilds stay incremental.

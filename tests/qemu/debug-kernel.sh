@@ -4,7 +4,8 @@
 # tinyconfig` + tests/debug.config: lockdep, KASAN, kmemleak, ...) is built and
 # prints the path of its build tree on stdout, nothing else. The tree lives in
 # $TDPROOT_CACHE/debug-kernel/<key>, key = source package version + short
-# sha256 of tests/debug.config, so it is rebuilt only when either changes.
+# sha256 of the options in debug.config, so it is rebuilt only when either
+# changes.
 # Builds in place with `nice make -j2`: safe to interrupt and rerun; .done
 # marks a finished tree. Use the tree with tests/build-module-tree.sh and
 # kernel.sh debug:PATH. The build log is $tree/build.log. With --cached it
@@ -19,13 +20,15 @@ cached=0
 (($# == 0)) || die "usage: debug-kernel.sh [--cached]"
 srcpkg=linux-source-6.12
 tarball=/usr/src/$srcpkg.tar.xz
-fragment=$(dirname "$here")/debug.config
+fragment=$here/debug.config
 [[ -f $fragment ]] || die "missing config fragment: $fragment"
 
 [[ -e $tarball ]] || need_pkgs "$srcpkg"
 pkgver=$(dpkg-query -W -f='${Version}' "$srcpkg" 2>/dev/null) ||
 	die "$tarball exists but $srcpkg is not installed: cannot key the cache"
-hash=$(sha256sum "$fragment" | cut -c1-12)
+# Options only: a comment edit does not cost a rebuild.
+hash=$(awk '/^# CONFIG_[A-Za-z0-9_]+ is not set$/ || (!/^#/ && NF)' "$fragment" |
+	sha256sum | cut -c1-12)
 key=$(printf '%s' "$pkgver" | tr -c 'A-Za-z0-9.+-' '_')-$hash
 mkdir -p "$TDPROOT_CACHE/debug-kernel"
 base=$(cd "$TDPROOT_CACHE/debug-kernel" && pwd)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Usage: check.sh [KERNEL...]   (default: 6.1 6.12 6.12-rt debug)
 # The test suite: the Promela model of the root lifecycle, then for each test
-# kernel (host/kernel.sh names them): build the module against its headers
+# kernel (kernel.sh names them): build the module against its headers
 # (W=1, no warnings allowed), prove the DKMS build, boot it in QEMU and run
 # every test inside, cross-check the KTAP output with the kernel's own
 # parser, then the README's main job (`make run`). The first kernel also runs
@@ -11,9 +11,9 @@
 # any failure. With CI=true nothing can be skipped by the environment.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-# shellcheck source=host/lib.sh
-. "$here/host/lib.sh"
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/lib.sh"
 
 (($#)) || set -- 6.1 6.12 6.12-rt debug
 if [[ ${CI:-} == true ]]; then
@@ -24,7 +24,7 @@ version=$(make -s -C "$top" version)
 build=$top/.build
 mkdir -p "$build"
 
-"$here/host/extract-src.sh"
+"$here/extract-src.sh"
 "$here/build-tests.sh" "$build/bin"
 
 declare -a summary
@@ -32,7 +32,7 @@ failed=0
 t0=$SECONDS
 if [[ -z ${TDPROOT_NO_MODEL:-} ]]; then
 	start=$SECONDS
-	if "$here/model/run.sh" >"$build/model.log" 2>&1; then
+	if "$top/tests/model/run.sh" >"$build/model.log" 2>&1; then
 		summary+=("model: PASS - $(tail -n1 "$build/model.log"), $((SECONDS - start))s")
 	else
 		tail -n 40 "$build/model.log" >&2
@@ -70,7 +70,7 @@ for k in "$@"; do
 	fi
 	if is_debug "$k"; then
 		: # a bare build tree, no headers package: DKMS is proven on Debian's
-	elif "$here/host/dkms-build.sh" "$kver" "$kdir" "$version" "$top" >/dev/null; then
+	elif "$here/dkms-build.sh" "$kver" "$kdir" "$version" "$top" >/dev/null; then
 		notes+=("dkms ok")
 	else
 		notes+=("dkms FAILED")
@@ -80,7 +80,7 @@ for k in "$@"; do
 	out=$build/out/$k
 	info "booting $kver to run the suite (log: $out)"
 	boot=ok
-	"$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+	"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
 		--cmd "suite.sh" --out "$out" --timeout "$timeout" \
 		${boot_append:+--append "$boot_append"} || boot=failed
 	read -r plan oks notoks skips < <("$here/tap-count.sh" "$out/output.log")
@@ -124,7 +124,7 @@ for k in "$@"; do
 			"make -C '$top' --no-print-directory bench KERNEL='$k' QUICK=1 &&
 			grep -q '^metric p6_pinned_vs_seed' '$build/bench-$k/output.log'"
 		step "make dkms-install/uninstall" "$build/dkms-install-$k.log" \
-			"$here/host/dkms-selftest.sh" "$kver" "$kdir"
+			"$here/dkms-selftest.sh" "$kver" "$kdir"
 	fi
 	[[ $verdict == PASS ]] || failed=1
 	summary+=("$k ($kver): $verdict - $(printf '%s, ' "${notes[@]}")$((SECONDS - start))s")

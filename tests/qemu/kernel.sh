@@ -14,7 +14,7 @@
 # what the archive serves today, resolved at every call.
 #
 # "debug" is the lockdep/KASAN/kmemleak kernel built from linux-source-6.12
-# (tests/host/debug-kernel.sh): built if it is not cached, never replaced by
+# (debug-kernel.sh): built if it is not cached, never replaced by
 # another kernel. "debug:PATH" names an already built tree.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

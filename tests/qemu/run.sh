@@ -1,6 +1,6 @@
 #!/bin/bash
 # Usage: run.sh [KERNEL] [tdproot-stress options...]
-# KERNEL: 6.1 (default) | 6.12 | 6.12-rt | debug | debug:PATH (host/kernel.sh).
+# KERNEL: 6.1 (default) | 6.12 | 6.12-rt | debug | debug:PATH (kernel.sh).
 # The main job: build the module and tdproot-stress, boot the test host, load
 # the module, run the stress tool with its progress streamed here, and exit
 # with its status (or 1 if the kernel splatted). On the debug kernel the
@@ -8,9 +8,9 @@
 # after the last objects aged, must be clean; both are reported at the end.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-# shellcheck source=host/lib.sh
-. "$here/host/lib.sh"
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/lib.sh"
 
 kernel=${1:-6.1}
 shift || true
@@ -35,7 +35,7 @@ quoted=''
 info "booting $kver: tdproot-stress${quoted}"
 out=$build/run-$kernel
 rc=0
-"$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
+"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
 	--out "$out" --timeout $((duration + 600)) ${boot_append:+--append "$boot_append"} \
 	--cmd "insmod /tdproot.ko || exit 2
 tdproot-stress${quoted}

@@ -6,12 +6,12 @@
 # "ktap ok: kunit.py counts P passed, F failed, S skipped" or why not.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=host/lib.sh
-. "$here/host/lib.sh"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/lib.sh"
 (($# == 1)) || die "usage: ktap-check.sh LOG"
 log=$1
 need_pkgs python3
-"$here/host/extract-src.sh"
+"$here/extract-src.sh"
 read -r _ ours_p ours_f ours_s < <("$here/tap-count.sh" "$log")
 parsed=$(tr -d '\r' <"$log" | python3 "$TDPROOT_CACHE/kunit/tools/testing/kunit/kunit.py" parse 2>&1 || true)
 line=$(sed -n 's/.*Testing complete\. Ran \([0-9]*\) tests\?: *\(.*\)$/\1 \2/p' <<<"$parsed" | tail -n1)

@@ -1,13 +1,13 @@
 #!/bin/bash
-# Usage: bench.sh [KERNEL] [--quick] [--cases DIGITS]   (KERNEL: see host/kernel.sh)
+# Usage: bench.sh [KERNEL] [--quick] [--cases DIGITS]   (KERNEL: see kernel.sh)
 # make bench: build a bench flavour of the module (TDPROOT_BENCH: no-yield and
 # exclusive-fault baselines, the memory floor), boot KERNEL (default 6.1),
 # run tdproot-bench and keep its table and metrics in bench/.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-# shellcheck source=host/lib.sh
-. "$here/host/lib.sh"
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/lib.sh"
 
 kernel=6.1 quick='' cases=''
 while (($#)); do
@@ -29,7 +29,7 @@ ko=$(TDPROOT_BUILD_TAG=bench "$here/build-module.sh" "$kernel" "$kdir" TDPROOT_B
 
 out=$build/bench-$kernel
 info "booting $kver for tdproot-bench ${quick:+(quick)}"
-"$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
+"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
 	--out "$out" --timeout "$([[ -n $quick ]] && echo 900 || echo 3600)" --mem 3G \
 	${boot_append:+--append "$boot_append"} \
 	--cmd "insmod /tdproot.ko && tdproot-bench $quick ${cases:+-c $cases}"

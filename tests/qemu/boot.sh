@@ -113,8 +113,8 @@ else
 	echo "$code" >"$out/exit_code"
 	((code == 0)) || reasons+=("command exited $code")
 fi
-# One list of what fails a run, shared with tdproot-stress (build-tests.sh).
-matches=$(grep -aF -f "$TDPROOT_HOST/../splats.txt" "$out/console.log" || true)
+# One list of what fails a run, tools/splats.txt, compiled into tdproot-stress.
+matches=$(grep -aF -f "$TDPROOT_HOST/../../tools/splats.txt" "$out/console.log" || true)
 [[ -z $matches ]] || reasons+=("kernel splat in console.log")
 
 if ((${#reasons[@]} == 0)); then
