@@ -32,12 +32,14 @@ code_keys=$(cd "$top" && {
 	grep -ohE '"([a-z_]+ %(ll?)?[du]\\n)+' src/stats.c src/debugfs.c |
 		sed 's/\\n/ /g' | grep -oE '[a-z_]+ %' | sed 's/ %//'
 } | grep -vx vms | sort -u)	# vms: the module-wide stats file only
+# shellcheck disable=SC2016 # the backquotes are README's, not the shell's
 readme_keys=$(cd "$top" && sed -n '/^Statistics (`NAME\/stats`): `/,/`\./p' README.md |
 	sed -E 's/^Statistics \(`NAME\/stats`\): `//; s/`\..*//' | tr ' ' '\n' | grep -v '^$' | sort -u)
 if [[ -z $code_keys || $code_keys != "$readme_keys" ]]; then
 	diff <(echo "$code_keys") <(echo "$readme_keys") || true
 	flag "README.md statistics keys differ from the code (< code, > README)"
 fi
+ran+=("README statistics keys")
 
 # --- checkpatch ------------------------------------------------------------------
 info "checkpatch --strict"
