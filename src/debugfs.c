@@ -49,12 +49,16 @@ struct tdp_guest {
 	struct tdp_vm *vm;
 	struct tdp_vcpus *vcpus;
 	struct dentry *dir;
+	bool dying;			/* a destroy is tearing it down */
 	struct tdp_file files[];
 };
 
 static struct dentry *tdp_debugfs_dir;
 static LIST_HEAD(tdp_guests);
-/* Guards tdp_guests and serialises create and destroy. */
+/*
+ * Guards tdp_guests. Never held while waiting for a VM's operations: a
+ * destroy marks its guest dying under it and tears it down without it.
+ */
 static DEFINE_MUTEX(tdp_guests_lock);
 
 /* ---- parsing ---- */
@@ -540,14 +544,30 @@ static int tdp_destroy_store(struct tdp_guest *unused, char *buf, int arg)
 	if (!tdp_name_ok(buf))
 		return -EINVAL;
 
+	/*
+	 * The name stays taken (create gets -EEXIST) until the teardown is
+	 * over; a second destroy of it gets -ENOENT.
+	 */
 	mutex_lock(&tdp_guests_lock);
 	g = tdp_guest_find(buf);
-	if (g) {
-		list_del(&g->node);
-		tdp_guest_free(g);
+	if (g && !g->dying) {
+		g->dying = true;
+		tdp_vm_kill(g->vm);
+	} else {
+		g = NULL;
 	}
 	mutex_unlock(&tdp_guests_lock);
-	return g ? 0 : -ENOENT;
+	if (!g)
+		return -ENOENT;
+
+	/* Waits for the writes in flight, which stop at their next batch. */
+	debugfs_remove_recursive(g->dir);
+	g->dir = NULL;
+	mutex_lock(&tdp_guests_lock);
+	list_del(&g->node);
+	mutex_unlock(&tdp_guests_lock);
+	tdp_guest_free(g);
+	return 0;
 }
 
 static int tdp_global_stats_show(struct seq_file *m, struct tdp_guest *unused, int arg)

@@ -85,6 +85,7 @@ int tdp_fault_locked(struct tdp_vm *vm, struct tdp_root *root, u64 gfn,
 			break;
 		}
 		tdp_pt_account(vm, page);
+		atomic_inc(&root->pt_pages);
 		/* Step into the table just installed. */
 		iter.old_spte = new;
 	}
@@ -169,6 +170,11 @@ int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr)
 	while (gfn < end && !ret) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
+			break;
+		}
+		/* Destroy waits for this write: let it in. */
+		if (READ_ONCE(vm->dying)) {
+			ret = -ENODEV;
 			break;
 		}
 		ret = tdp_pt_cache_topup(&cache, tdp_fault_pages(vm));

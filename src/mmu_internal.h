@@ -40,8 +40,12 @@ struct tdp_root {
 	bool invalid;
 	/* Invalidated by zap_all, which owns a reference until it zaps it. */
 	bool to_zap;
-	/* Whole-root zaps done; exactly one before the root is freed. */
+	/* Whole-root zaps begun; exactly one before the root is freed. */
 	atomic_t zaps;
+	/* Its zap has run to the end (release; zap_all waits on it). */
+	bool zapped;
+	/* Tables reachable from the root, its own included. */
+	atomic_t pt_pages;
 };
 
 struct tdp_vm {
@@ -77,13 +81,17 @@ struct tdp_vm {
 
 	/* RCU callbacks queued and not yet run. */
 	atomic_t pending_frees;
+	/* Woken whenever a whole-root zap ends. */
+	wait_queue_head_t zap_wq;
+	/* Being destroyed: long operations stop at their next batch. */
+	bool dying;
 
 	struct tdp_stats stats;
 };
 
 /*
- * An invariant from LIFECYCLE.md: warn once and count it, so a test sees it
- * even where panic_on_warn is off.
+ * An invariant of the root lifecycle: warn once and count it, so a test
+ * sees it even where panic_on_warn is off.
  */
 #define TDP_WARN(vm, cond) ({						\
 	bool __c = !!(cond);						\
@@ -110,7 +118,8 @@ struct page *tdp_pt_cache_pop(struct tdp_pt_cache *cache);
 void tdp_pt_account(struct tdp_vm *vm, struct page *page);
 void tdp_pt_uninstall(struct tdp_vm *vm, u64 *pt);
 void tdp_pt_poison(u64 *pt);
-bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_iter *iter, u64 *zapped);
+bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_iter *iter,
+		  u64 *zapped);
 void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
 void tdp_free_deferred(struct tdp_vm *vm, struct rcu_head *head, rcu_callback_t fn);
 void tdp_free_done(struct tdp_vm *vm);

@@ -113,8 +113,13 @@ static u64 tdp_freeze_spte(struct tdp_vm *vm, u64 *sptep)
 	return old;
 }
 
-/* Tear down the unlinked table @pt at @level; returns the leaves it held. */
-static u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level)
+/*
+ * Tear down the unlinked table @pt at @level; returns the leaves it held and
+ * adds the tables freed, @pt included, to *@tables. This recursion, not the
+ * walker, visits an unlinked subtree: it is at most TDP_MAX_LEVEL deep and
+ * nobody else can reach the subtree, so it never yields.
+ */
+static u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level, int *tables)
 {
 	u64 leaves = 0;
 	int i;
@@ -128,16 +133,26 @@ static u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level)
 			leaves++;
 		else
 			leaves += tdp_pt_teardown(vm, phys_to_virt(old & TDP_SPTE_PFN_MASK),
-						  level - 1);
+						  level - 1, tables);
 	}
 	tdp_pt_uninstall(vm, pt);
+	(*tables)++;
 	return leaves;
 }
 
-bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_iter *iter, u64 *zapped)
+bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_iter *iter,
+		  u64 *zapped)
 {
 	u64 old = iter->old_spte;
 	u64 leaves = 1;
+	int tables = 0;
+
+	/*
+	 * After a yield the entry may have changed or been unlinked: the
+	 * caller must step the walk (which restarts it) before acting again.
+	 */
+	if (TDP_WARN(vm, iter->yielded))
+		return true;
 
 	/*
 	 * Freeze first: from here until the final store this thread owns the
@@ -150,9 +165,11 @@ bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_iter *iter, u64 *zapped)
 		return false;
 	}
 
-	if (!tdp_spte_leaf(old, iter->level))
+	if (!tdp_spte_leaf(old, iter->level)) {
 		leaves = tdp_pt_teardown(vm, phys_to_virt(old & TDP_SPTE_PFN_MASK),
-					 iter->level - 1);
+					 iter->level - 1, &tables);
+		atomic_sub(tables, &root->pt_pages);
+	}
 	tdp_stat_add(&vm->stats, TDP_STAT_leaf_sptes, -(s64)leaves);
 	*zapped += leaves;
 
@@ -178,7 +195,7 @@ retry:
 			continue;
 		if (iter.level > zap_level)
 			continue;
-		if (!tdp_zap_spte(vm, &iter, zapped))
+		if (!tdp_zap_spte(vm, root, &iter, zapped))
 			goto retry;
 	}
 }
@@ -203,6 +220,12 @@ void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
 	tdp_zap_root_level(vm, root, TDP_PG_LEVEL_1G, lk, &zapped);
 	tdp_zap_root_level(vm, root, root->role.levels, lk, &zapped);
 	rcu_read_unlock();
+
+	/* Tables went to call_rcu(): a writer that must wait for them can. */
+	lk->frees++;
+	/* Pairs with the acquire in tdp_old_roots_zapped(). */
+	smp_store_release(&root->zapped, true);
+	wake_up_all(&vm->zap_wq);
 
 	start = ktime_get_ns() - start;
 	tdp_stat_inc(&vm->stats, TDP_STAT_root_zaps);

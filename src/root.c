@@ -121,7 +121,10 @@ again:
 	list_del_rcu(&root->link);
 	spin_unlock(&vm->roots_lock);
 
-	trace_tdproot_root_free(vm->name, root->id, root->role.as_id, 1);
+	/* Every table below the root went with its zap; only its own is left. */
+	TDP_WARN(vm, atomic_read(&root->pt_pages) != 1);
+	trace_tdproot_root_free(vm->name, root->id, root->role.as_id,
+				atomic_read(&root->pt_pages));
 	tdp_free_deferred(vm, &root->rcu, tdp_root_free_rcu);
 	lk->frees++;
 }
@@ -184,16 +187,37 @@ static struct tdp_root *tdp_find_valid_root(struct tdp_vm *vm, struct tdp_role r
 	return NULL;
 }
 
-/* Under roots_lock: is there a valid root of @role that a search would find? */
-static bool tdp_valid_root_listed(struct tdp_vm *vm, struct tdp_role role)
+/*
+ * Under roots_lock: get a valid root of @role. A root whose count is zero
+ * is in the middle of a seed last put that is about to invalidate it: skip
+ * it, so a loader never waits for another thread's put. A root that turned
+ * invalid under our increment cannot have our last reference put here (a
+ * final put takes roots_lock): it is handed back in *@drop, and the caller
+ * puts it after unlocking and searches again. That repeats at most once per
+ * root, as an invalid root stays invalid.
+ */
+static struct tdp_root *tdp_get_valid_root_locked(struct tdp_vm *vm, struct tdp_role role,
+						  struct tdp_root **drop)
 {
 	struct tdp_root *root;
 
 	lockdep_assert_held(&vm->roots_lock);
-	list_for_each_entry(root, &vm->roots, link)
-		if (tdp_role_equal(root->role, role) && !READ_ONCE(root->invalid))
-			return true;
-	return false;
+	*drop = NULL;
+	list_for_each_entry(root, &vm->roots, link) {
+		if (!tdp_role_equal(root->role, role) || READ_ONCE(root->invalid) ||
+		    !refcount_inc_not_zero(&root->count))
+			continue;
+		/* Pairs with the full barrier of the xchg in tdp_put_root(). */
+		smp_rmb();
+		if (!READ_ONCE(root->invalid))
+			return root;
+		/* Not the last reference while it is listed and we hold ours. */
+		if (!refcount_dec_not_one(&root->count)) {
+			*drop = root;
+			return NULL;
+		}
+	}
+	return NULL;
 }
 
 struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
@@ -203,7 +227,7 @@ struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
 		.levels = vm->p.levels,
 		.as_id = as_id,
 	};
-	struct tdp_root *root, *new;
+	struct tdp_root *root, *new, *drop;
 	struct page *page;
 	struct tdp_lock lk;
 
@@ -224,7 +248,6 @@ struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
 	 * or allocated after it.
 	 */
 	tdp_vm_lock(vm, &lk, true);
-retry:
 	root = tdp_find_valid_root(vm, role, &lk);
 	/*
 	 * Neither invalidation path can run now: zap_all needs the lock for
@@ -235,28 +258,37 @@ retry:
 		root = NULL;
 	}
 	if (!root) {
+		/*
+		 * The search and the insertion are one critical section: a
+		 * second loader finds this root, and nobody loops waiting for
+		 * another thread's put to finish.
+		 */
+again:
 		spin_lock(&vm->roots_lock);
-		if (tdp_valid_root_listed(vm, role)) {
-			/* Another loader won the race; share its root. */
-			spin_unlock(&vm->roots_lock);
-			goto retry;
+		root = tdp_get_valid_root_locked(vm, role, &drop);
+		if (!root && !drop) {
+			root = new;
+			new = NULL;
+			root->vm = vm;
+			root->pt = page_address(page);
+			root->role = role;
+			root->id = atomic64_inc_return(&vm->next_root_id);
+			/* pinned: one reference for the caller, one for the MMU. */
+			refcount_set(&root->count,
+				     vm->p.policy == TDP_POLICY_PINNED ? 2 : 1);
+			atomic_set(&root->pt_pages, 1);
+			tdp_pt_account(vm, page);
+			list_add_rcu(&root->link, &vm->roots);
+			tdp_stat_inc(&vm->stats, TDP_STAT_roots_allocated);
+			trace_tdproot_root_alloc(vm->name, root->id, as_id,
+						 refcount_read(&root->count),
+						 tdp_format_name(role.format), role.levels);
 		}
-		root = new;
-		new = NULL;
-		root->vm = vm;
-		root->pt = page_address(page);
-		root->role = role;
-		root->id = atomic64_inc_return(&vm->next_root_id);
-		/* pinned: one reference for the caller, one for the MMU. */
-		refcount_set(&root->count, vm->p.policy == TDP_POLICY_PINNED ? 2 : 1);
-		tdp_pt_account(vm, page);
-		list_add_rcu(&root->link, &vm->roots);
 		spin_unlock(&vm->roots_lock);
-
-		tdp_stat_inc(&vm->stats, TDP_STAT_roots_allocated);
-		trace_tdproot_root_alloc(vm->name, root->id, as_id,
-					 refcount_read(&root->count),
-					 tdp_format_name(role.format), role.levels);
+		if (drop) {
+			tdp_put_root(vm, drop, &lk);
+			goto again;
+		}
 	}
 	tdp_lock_release(&lk);
 

@@ -191,6 +191,7 @@ struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *nam
 	INIT_LIST_HEAD(&vm->clients);
 	init_waitqueue_head(&vm->kick_wq);
 	init_waitqueue_head(&vm->ack_wq);
+	init_waitqueue_head(&vm->zap_wq);
 
 	ret = tdp_stats_init(&vm->stats);
 	if (ret) {
@@ -243,14 +244,24 @@ void tdp_vm_destroy(struct tdp_vm *vm)
 u64 tdp_vm_valid_roots(struct tdp_vm *vm)
 {
 	struct tdp_root *root;
-	struct tdp_lock lk;
 	u64 n = 0;
 
-	tdp_vm_lock(vm, &lk, true);
-	for_each_valid_tdp_root_yield_safe(root, vm, &lk)
-		n++;
-	tdp_lock_release(&lk);
+	/*
+	 * Count without taking references: under seed a reader's put could
+	 * be a root's last and zap it. A root whose count is zero is in a
+	 * last put that is about to invalidate it.
+	 */
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link)
+		if (!READ_ONCE(root->invalid) && refcount_read(&root->count))
+			n++;
+	rcu_read_unlock();
 	return n;
+}
+
+void tdp_vm_kill(struct tdp_vm *vm)
+{
+	WRITE_ONCE(vm->dying, true);
 }
 
 void tdp_vm_sync(struct tdp_vm *vm)
@@ -295,8 +306,13 @@ unsigned int tdp_client_pending(struct tdp_vm *vm, struct tdp_client *c)
 {
 	unsigned int reqs = 0;
 
-	c->reload_want = atomic64_read(&vm->reload_seq);
-	c->flush_want = atomic64_read(&vm->flush_seq);
+	/*
+	 * Acquire: the entries this vCPU reads after handling a request must
+	 * be at least as new as the invalidation or zap that made it (the
+	 * requester's value-returning atomic_inc is fully ordered).
+	 */
+	c->reload_want = atomic64_read_acquire(&vm->reload_seq);
+	c->flush_want = atomic64_read_acquire(&vm->flush_seq);
 	if (c->reload_want != READ_ONCE(c->reload_seen)) {
 		reqs |= TDP_REQ_RELOAD;
 		if (!c->stall_start_ns)
@@ -343,32 +359,22 @@ void tdp_vm_wait_clients(struct tdp_vm *vm, bool reload, u64 target)
 	wait_event(vm->ack_wq, tdp_clients_caught_up(vm, reload, target));
 }
 
-/* Tables reachable from @root, itself included, counted with the walker. */
-static u64 tdp_root_count_tables(struct tdp_root *root)
-{
-	struct tdp_iter iter;
-	u64 tables = 1;
-
-	for_each_tdp_pte_min_level(iter, root->pt, root->role.levels, TDP_PG_LEVEL_2M,
-				   0, tdp_max_gfn(root->role.levels))
-		if (tdp_spte_present(iter.old_spte) &&
-		    !tdp_spte_leaf(iter.old_spte, iter.level))
-			tables++;
-	return tables;
-}
-
 void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm)
 {
 	struct tdp_root *root;
 
+	/*
+	 * One line per root from counters, no walk of its tables: the RCU
+	 * read-side section lasts as long as the list, whatever the roots map.
+	 */
 	seq_puts(m, "# id role refcount invalid pt_pages root_pointer\n");
 	rcu_read_lock();
 	list_for_each_entry_rcu(root, &vm->roots, link) {
-		seq_printf(m, "%llu %s/%u/as%u %u %d %llu 0x%llx\n", root->id,
+		seq_printf(m, "%llu %s/%u/as%u %u %d %d 0x%llx\n", root->id,
 			   root->role.format == TDP_FMT_EPT ? "ept" : "npt",
 			   root->role.levels, root->role.as_id,
 			   refcount_read(&root->count), READ_ONCE(root->invalid),
-			   tdp_root_count_tables(root),
+			   atomic_read(&root->pt_pages),
 			   tdp_root_pointer(root->role.format, root->role.levels,
 					    virt_to_phys(root->pt)));
 	}

@@ -54,8 +54,15 @@ struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_le
 /* Step 1: returns false if the current entry is not a table to descend into. */
 static bool tdp_iter_step_down(struct tdp_iter *iter)
 {
-	if (iter->level == iter->min_level ||
-	    !tdp_spte_present(iter->old_spte) ||
+	if (iter->level == iter->min_level)
+		return false;
+	/*
+	 * The caller may have acted on the entry since it was read, or a
+	 * concurrent zap may have unlinked the table it pointed to: descend
+	 * through what the entry holds now, not through the old value.
+	 */
+	iter->old_spte = tdp_read_spte(iter->sptep);
+	if (!tdp_spte_present(iter->old_spte) ||
 	    tdp_spte_leaf(iter->old_spte, iter->level))
 		return false;
 

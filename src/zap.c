@@ -58,14 +58,37 @@ static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
 	}
 }
 
+/*
+ * Whether every root allocated up to id @gen has been zapped to its end. A
+ * root that is no longer listed was zapped before it was unlinked.
+ */
+static bool tdp_old_roots_zapped(struct tdp_vm *vm, u64 gen)
+{
+	struct tdp_root *root;
+	bool done = true;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link) {
+		/* Pairs with the release at the end of tdp_zap_root(). */
+		if (root->id <= gen && !smp_load_acquire(&root->zapped)) {
+			done = false;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return done;
+}
+
 int tdp_vm_zap_all(struct tdp_vm *vm)
 {
 	struct tdp_lock lk;
-	u64 target;
+	u64 target, gen;
 
 	mutex_lock(&vm->zap_all_mutex);
 
 	tdp_vm_lock(vm, &lk, false);
+	/* Roots are allocated under the read lock: every id up to gen is listed or gone. */
+	gen = atomic64_read(&vm->next_root_id);
 	tdp_invalidate_roots(vm, &lk);
 	atomic64_set(&vm->reload_req_ns, ktime_get_ns());
 	target = atomic64_inc_return(&vm->reload_seq);
@@ -77,6 +100,13 @@ int tdp_vm_zap_all(struct tdp_vm *vm)
 	tdp_zap_invalidated_roots(vm, &lk);
 	tdp_lock_release(&lk);
 
+	/*
+	 * Under seed, a root older than the invalidation may have been
+	 * invalidated by a concurrent last put (a flip, a stopping vCPU,
+	 * populate, zap_range) that is still zapping it: wait for that zap
+	 * too, so nothing older than this call maps memory when it returns.
+	 */
+	wait_event(vm->zap_wq, tdp_old_roots_zapped(vm, gen));
 	tdp_vm_wait_clients(vm, true, target);
 	tdp_wait_frees(vm);
 	tdp_stat_inc(&vm->stats, TDP_STAT_zaps_all);
@@ -101,7 +131,7 @@ retry:
 		if (!tdp_spte_present(iter.old_spte) ||
 		    !tdp_spte_leaf(iter.old_spte, iter.level))
 			continue;
-		if (!tdp_zap_spte(vm, &iter, &zapped))
+		if (!tdp_zap_spte(vm, root, &iter, &zapped))
 			goto retry;
 	}
 	rcu_read_unlock();
@@ -132,7 +162,11 @@ int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr)
 #endif
 	/* From here on, a translation cached before this zap is a bug. */
 	tdp_atomic64_max(&vm->flush_done_seq, target);
-	/* Leaves free nothing; only a last put in the root walk does. */
+	/*
+	 * Leaves free nothing; a seed last put in the root walk zaps a whole
+	 * root (its tables are queued then, whoever puts the root last) and
+	 * may free it: lk.frees counts both.
+	 */
 	if (lk.frees)
 		tdp_wait_frees(vm);
 	tdp_stat_inc(&vm->stats, TDP_STAT_zaps_range);

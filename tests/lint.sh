@@ -23,6 +23,24 @@ mkdir -p "$build"
 fail=0 ran=()
 flag() { fail=1; info "lint: $*"; }
 
+# --- README statistics keys ----------------------------------------------------
+info "README lists every statistics key NAME/stats prints, and no other"
+# tdp_stat_names[] in src/stats.c, the derived gauges of tdp_stats_show()
+# and the per-VM lines of tdp_stats_file_show() in src/debugfs.c.
+code_keys=$(cd "$top" && {
+	sed -nE 's/^\s*\[TDP_STAT_[a-z_]+\] = "([a-z_]+)",.*/\1/p' src/stats.c
+	grep -ohE '"([a-z_]+ %(ll?)?[du]\\n)+' src/stats.c src/debugfs.c |
+		sed 's/\\n/ /g' | grep -oE '[a-z_]+ %' | sed 's/ %//'
+} | grep -vx vms | sort -u)	# vms: the module-wide stats file only
+# shellcheck disable=SC2016 # the backquotes are README's, not the shell's
+readme_keys=$(cd "$top" && sed -n '/^Statistics (`NAME\/stats`): `/,/`\./p' README.md |
+	sed -E 's/^Statistics \(`NAME\/stats`\): `//; s/`\..*//' | tr ' ' '\n' | grep -v '^$' | sort -u)
+if [[ -z $code_keys || $code_keys != "$readme_keys" ]]; then
+	diff <(echo "$code_keys") <(echo "$readme_keys") || true
+	flag "README.md statistics keys differ from the code (< code, > README)"
+fi
+ran+=("README statistics keys")
+
 # --- checkpatch ------------------------------------------------------------------
 info "checkpatch --strict"
 mapfile -t files < <(cd "$top" && git ls-files --cached --others --exclude-standard '*.c' '*.h')

@@ -17,7 +17,7 @@ struct tdp_lock {
 	rwlock_t *rwlock;	/* the VM's mmu_lock */
 	struct tdp_stats *stats; /* where hold times are recorded */
 	const char *name;	/* owner, for trace events */
-	unsigned int frees;	/* roots this holder queued for freeing */
+	unsigned int frees;	/* roots or tables this holder queued for freeing */
 	u64 start_ns;		/* when the current hold began */
 	bool shared;		/* held for read */
 };

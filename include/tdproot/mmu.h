@@ -71,6 +71,13 @@ int tdp_vm_count(void);
 void tdp_vm_destroy(struct tdp_vm *vm);
 
 /**
+ * tdp_vm_kill() - Mark a VM as being destroyed: populate stops at its next
+ * batch with -ENODEV, so a destroy waiting for it does not wait long.
+ * @vm: the VM.
+ */
+void tdp_vm_kill(struct tdp_vm *vm);
+
+/**
  * tdp_vm_nr_gfns() - Size of the guest in 4 KiB frames.
  * @vm: the VM.
  *
@@ -96,15 +103,17 @@ struct tdp_stats *tdp_vm_stats(struct tdp_vm *vm);
  * under mmu_lock for read, then puts the root; under the seed policy that put
  * is the root's last one if no vCPU holds it. Returns after deferred frees.
  *
- * Return: 0, -EINVAL for a bad range, -ENOMEM, or -EINTR on a fatal signal.
+ * Return: 0, -EINVAL for a bad range, -ENOMEM, -EINTR on a fatal signal, or
+ * -ENODEV once tdp_vm_kill() was called.
  */
 int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr);
 
 /**
  * tdp_vm_zap_all() - Fast invalidation: invalidate every valid root under
  * mmu_lock for write, ask every client to reload, zap each invalidated root
- * once under mmu_lock for read, and wait until the clients have reloaded and
- * every deferred free has run.
+ * once under mmu_lock for read, wait until every root older than the
+ * invalidation is zapped (seed: also those a concurrent last put is zapping),
+ * the clients have reloaded and every deferred free has run.
  * @vm: the VM.
  *
  * Return: 0.
@@ -123,8 +132,8 @@ int tdp_vm_zap_all(struct tdp_vm *vm);
 int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr);
 
 /**
- * tdp_vm_valid_roots() - Count the valid roots, the way readers see them:
- * under mmu_lock for read, with the valid-only yield-safe root iterator.
+ * tdp_vm_valid_roots() - Count the valid roots under RCU, without taking a
+ * reference (a reader's put could otherwise be a seed last put).
  * @vm: the VM.
  *
  * Return: the number of valid roots.
@@ -140,8 +149,9 @@ void tdp_vm_sync(struct tdp_vm *vm);
 
 /**
  * tdp_vm_show_roots() - Print one line per root on the VM's list: id, role,
- * refcount, invalid, page-table pages (counted by walking it), leaf entries
- * and the root pointer hardware would load.
+ * refcount, invalid, page-table pages (the root's counter, its own table
+ * included) and the root pointer hardware would load. Walks no tables, so
+ * its RCU read-side section is as long as the root list.
  * @m: the seq_file of a debugfs read.
  * @vm: the VM.
  */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one page-table walker. Faults, zaps, range zaps, the vCPU's lockless
- * translation and the roots dump all move through a root with it.
+ * The page-table walker. Faults, zaps, range zaps and the vCPU's lockless
+ * translation move through a live root with it; only the teardown of a
+ * subtree that is already unlinked (tdp_pt_teardown()) is a recursion of its
+ * own.
  *
  * The walk is pre-order: an entry is visited, then (if it points to a table
  * and the walk may go below its level) the entries of that table, then its
@@ -95,7 +97,7 @@ void tdp_iter_next(struct tdp_iter *iter);
  *
  * Return: true if the walk yielded.
  */
-bool tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk);
+bool __must_check tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk);
 
 /**
  * tdp_iter_valid() - Whether the walk is still inside the root and the range.

@@ -91,7 +91,8 @@ hidden byte stale_root_in_use_after_zap_all; /* a vCPU acked, still on an old ro
 hidden byte leak_at_end;		 /* users gone, VM destroyed, root not freed */
 hidden byte yield_inside_rcu;
 hidden byte model_bound_NR_too_small;	 /* more roots allocated than slots */
-hidden byte zap_all_left_root_mapped;	 /* -DSTRICT_ZAP_ALL only, see README */		 /* nested rcu_read_lock / yield in RCU */
+hidden byte zap_all_left_root_mapped;	 /* zap_all returned, an older root unzapped */
+hidden byte zap_range_left_frees_pending; /* returned without waiting for its frees */
 
 #define PROP(name, cond)	assert((cond) || name)
 /*
@@ -243,7 +244,14 @@ inline zap_root(me, x, sh, own) {
 		OWN_REF(own);
 		zp++; yl = 0;
 		if
-		:: zp == ZAP_STEPS -> zp = 0; fin = 1; zdone[x] = 1; RCU_UNLOCK(me)
+		:: zp == ZAP_STEPS -> zp = 0; fin = 1; zdone[x] = 1; RCU_UNLOCK(me);
+			/* the tables went to call_rcu(); lk->frees++ */
+			queued = 1;
+#ifndef MUTANT_range_wait_own_free
+			lkfrees = 1
+#else
+			skip	/* the mutant: only a root this task freed counts */
+#endif
 		:: else
 		fi
 	   }
@@ -289,7 +297,7 @@ inline zap_root(me, x, sh, own) {
 	PROP(refcount_underflow, cnt[x] > 0); \
 	cnt[x]--; last = (cnt[x] == 0);		/* refcount_dec_and_test() */ \
 	if \
-	:: last && FREE_NOW(x) -> LAST_PUT_FREE(x); last = 0; fin = 1 \
+	:: last && FREE_NOW(x) -> LAST_PUT_FREE(x); last = 0; fin = 1; lkfrees = 1 \
 	:: else \
 	fi
 #endif
@@ -348,7 +356,7 @@ inline put_root_rest(me, x, sh) {
 #ifdef MUTANT_dec_not_one
 			d_step { PROP(use_after_free, !freed[x]); cnt[x] = 0 }	/* refcount_set(0) */
 #endif
-			d_step { PROP(use_after_free, !freed[x]); LAST_PUT_FREE(x) }
+			d_step { PROP(use_after_free, !freed[x]); LAST_PUT_FREE(x); lkfrees = 1 }
 #ifdef MUTANT_rezap_invalid
 		:: else
 		fi
@@ -465,15 +473,30 @@ inline root_load(me, as) {
 	:: nx == NIL ->
 		d_step {
 			RCU_UNLOCK(me);
-			/* spin_lock(roots_lock); tdp_valid_root_listed() */
+			/*
+			 * spin_lock(roots_lock); C: src/root.c:199 tdp_get_valid_root_locked():
+			 * get a valid root of the role whose count is not zero (a zero
+			 * count is a seed last put about to invalidate it: skipped),
+			 * else list_add_rcu() a new one. inc_not_zero and the re-check
+			 * of invalid are one step here, as in the search above.
+			 */
 			k = head;
 			do
 			:: k == NIL -> break
+#ifdef MUTANT_load_spins
 			:: k != NIL && asid[k] == as && !inval[k] -> break
+#else
+			:: k != NIL && asid[k] == as && !inval[k] && cnt[k] > 0 -> break
+#endif
 			:: else -> k = nxt[k]
 			od;
 			if
-			:: k != NIL -> fin = 1			/* goto retry */
+#ifdef MUTANT_load_spins
+			/* the old tdp_valid_root_listed(): goto retry */
+			:: k != NIL -> fin = 1
+#else
+			:: k != NIL -> PROP(use_after_free, !freed[k]); cnt[k]++; vroot[me] = k; readers--
+#endif
 			:: else ->
 				/* list_add_rcu() */
 				PROP(model_bound_NR_too_small, nalloc < NR);
@@ -513,6 +536,7 @@ inline root_load(me, as) {
 /* ---- tasks ----------------------------------------------------------------- */
 
 #define SCRATCH	bit last; bit freeit; bit fin; bit ok; bit fl; bit yl; \
+		bit lkfrees; bit queued; \
 		byte zp; byte k; byte nx = NIL; byte cur = NIL
 
 /* C: src/vcpu.c:82 tdp_vcpu_put_root() -> C: src/root.c:260 tdp_root_release() */
@@ -623,6 +647,15 @@ proctype vcpu(byte me) {
 #define ALL_ACKED	ACKED(0) && ACKED(1) && ACKED(2) && ACKED(3)
 #endif
 
+/* tdp_old_roots_zapped(): every root older than gen is zapped or gone */
+#define OLD_ZAPPED(k)	((k) >= gen || !listed[k] || zdone[k])
+#if NR == 5
+#define OLD_ROOTS_ZAPPED \
+	(OLD_ZAPPED(0) && OLD_ZAPPED(1) && OLD_ZAPPED(2) && OLD_ZAPPED(3) && OLD_ZAPPED(4))
+#else
+#error "OLD_ROOTS_ZAPPED is spelled out for NR == 5"
+#endif
+
 /* C: src/zap.c:58 tdp_vm_zap_all(), runs times (zap_all_mutex: one at a time) */
 proctype zap_all_task(byte runs) {
 	SCRATCH;
@@ -678,8 +711,17 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		fi
 	od;
 	fl = 0;	/* spin: no jump into a d_step */
+	d_step { readers-- }
+#ifndef MUTANT_zap_all_no_wait
+	/*
+	 * C: src/zap.c:109 tdp_vm_zap_all(): wait_event(zap_wq,
+	 * tdp_old_roots_zapped()): every listed root older than the
+	 * invalidation has been zapped to its end (a seed last put may still
+	 * be zapping one).
+	 */
+	OLD_ROOTS_ZAPPED;
+#endif
 	d_step {
-		readers--;
 		/* what zap_all promises once its zap phase is over */
 		k = 0;
 		do
@@ -706,10 +748,8 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		k = 0;
 		do
 		:: k < NR ->
-#ifdef STRICT_ZAP_ALL
-			/* not a C invariant: no root older than the call still maps memory */
+			/* no root older than the call still maps memory */
 			PROP(zap_all_left_root_mapped, k >= gen || zdone[k]);
-#endif
 			k++
 		:: else -> break
 		od;
@@ -750,7 +790,12 @@ proctype zap_range_task() {
 			if :: fin -> fin = 0; break :: else fi
 		od
 	od;
-	writer = 0
+	fl = 0;	/* spin: a break may not land on a d_step */
+	d_step {
+		writer = 0;
+		/* if (lk.frees) tdp_wait_frees(): every table it queued is waited for */
+		PROP(zap_range_left_frees_pending, !queued || lkfrees)
+	}
 }
 
 /*

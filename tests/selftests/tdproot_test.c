@@ -5,6 +5,7 @@
  */
 #include <ftw.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -700,6 +701,238 @@ TEST(histograms)
 	ASSERT_LT(0, hist_samples("hist/hist/lock_hold"));
 	ASSERT_EQ(0, tdp_writef("hist/vcpus", "0"));
 	ASSERT_EQ(0, tdp_writef("destroy", "hist"));
+}
+
+/* ---- liveness and semantics (issue 12) ---- */
+
+FIXTURE(live) {
+	int unused;
+};
+
+FIXTURE_SETUP(live)
+{
+}
+
+FIXTURE_TEARDOWN(live)
+{
+	static const char *const vms[] = { "lastput", "sr", "wide", "huge", "other" };
+	unsigned int i;
+	char file[64];
+
+	tdp_write(TRACING "/events/tdproot/tdproot_root_invalidate/enable", "0");
+	for (i = 0; i < ARRAY_SIZE(vms); i++) {
+		snprintf(file, sizeof(file), "%s/vcpus", vms[i]);
+		tdp_writef(file, "0");
+		tdp_writef("destroy", "%s", vms[i]);
+	}
+	assert_module_balanced(_metadata);
+}
+
+/*
+ * Under seed, a vCPU's last put of a big root zaps it; a zap_all that starts
+ * meanwhile must not return before that zap is over: nothing older than the
+ * zap_all may still map memory when it returns.
+ */
+TEST_F_TIMEOUT(live, zap_all_waits_for_last_put_zap, 300)
+{
+	long long leaves_at_start, inv;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, tdp_writef("create", "lastput mem=8G backing=4M policy=seed"));
+	ASSERT_EQ(0, tdp_writef("lastput/vcpus", "1"));
+	ASSERT_EQ(1, tdp_wait_stat("lastput", "roots_live", 1, 10));
+	ASSERT_EQ(0, tdp_writef("lastput/populate", "0 2097152"));
+	/* The idle vCPU holds the root: populate's put was not the last. */
+	ASSERT_EQ(2097152, tdp_vm_stat("lastput", "leaf_sptes"));
+	ASSERT_EQ(0, tdp_vm_stat("lastput", "root_invalidations"));
+
+	/* Stopping the vCPU is the root's last put, which zaps 2M leaves. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(tdp_writef("lastput/vcpus", "0") ? 1 : 0);
+	do
+		inv = tdp_vm_stat("lastput", "root_invalidations");
+	while (inv < 1 && waitpid(pid, &status, WNOHANG) == 0);
+	leaves_at_start = tdp_vm_stat("lastput", "leaf_sptes");
+	ASSERT_EQ(0, tdp_writef("lastput/zap_all", "1"));
+	/* The put's zap has ended: nothing of the old root is mapped. */
+	EXPECT_EQ(0, tdp_vm_stat("lastput", "leaf_sptes"));
+	EXPECT_EQ(1, tdp_vm_stat("lastput", "root_zaps"));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("zap_all started with %lld of 2097152 leaves still mapped", leaves_at_start);
+	/* The race this test is about happened: the zap was under way. */
+	ASSERT_EQ(1, inv);
+	ASSERT_LT(0, leaves_at_start);
+	ASSERT_EQ(0, tdp_vm_stat("lastput", "pt_pages_live"));
+	ASSERT_EQ(0, tdp_vm_stat("lastput", "invariant_errors"));
+	ASSERT_EQ(0, tdp_writef("destroy", "lastput"));
+}
+
+/*
+ * Reading NAME/stats takes no root reference, so it can never be the last
+ * put that zaps a seed root: no root is invalidated by the reading task
+ * while a vCPU flips address spaces (every flip a last put) next to it.
+ */
+TEST_F_TIMEOUT(live, stats_read_never_zaps, 60)
+{
+	const char *ev = TRACING "/events/tdproot/tdproot_root_invalidate/enable";
+	long long by_reader = 0, by_others = 0;
+	char *buf, *line, *save;
+	double end;
+	pid_t pid;
+	int fd;
+
+	ASSERT_EQ(0, tdp_writef("create", "sr mem=16M policy=seed"));
+	ASSERT_EQ(0, tdp_writef("sr/workload", "pattern=idle flip_ms=1"));
+	ASSERT_EQ(0, tdp_write(ev, "1"));
+	fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, tdp_writef("sr/vcpus", "1"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "tdp-statsread");
+		for (;;)
+			if (tdp_vm_stat("sr", "roots_valid") < 0)
+				_exit(1);
+	}
+	end = tdp_now() + 8;
+	while (tdp_now() < end)
+		usleep(100000);
+	stop_all(_metadata, &pid, 1);
+	ASSERT_EQ(0, tdp_writef("sr/vcpus", "0"));
+	ASSERT_EQ(0, tdp_write(ev, "0"));
+
+	buf = tdp_read(TRACING "/trace");
+	ASSERT_NE(NULL, buf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strstr(line, "tdproot_root_invalidate:") || !strstr(line, " vm=sr "))
+			continue;
+		if (strstr(line, "tdp-statsread"))
+			by_reader++;
+		else
+			by_others++;
+	}
+	free(buf);
+	TH_LOG("root invalidations: %lld by the vCPU, %lld by the stats reader",
+	       by_others, by_reader);
+	ASSERT_LT(100, by_others);
+	ASSERT_EQ(0, by_reader);
+	ASSERT_EQ(0, tdp_vm_stat("sr", "invariant_errors"));
+}
+
+static double time_read(const char *path, char **out)
+{
+	double t = tdp_now();
+
+	*out = tdp_read(path);
+	return tdp_now() - t;
+}
+
+/*
+ * The roots dump reads counters, not the tables: its cost does not grow
+ * with what a root maps (it runs in one RCU read-side section).
+ */
+TEST_F_TIMEOUT(live, roots_dump_is_bounded, 300)
+{
+	const long long gigs = 8192, tables = 1 + 16 + 2 * gigs;
+	double best = 1e9, t;
+	long long i, pt = -1;
+	char *roots;
+	int n;
+
+	ASSERT_EQ(0, tdp_writef("create", "wide mem=8T backing=4M policy=pinned"));
+	/* One frame per GiB: a wide, sparse tree of 16401 tables. */
+	for (i = 0; i < gigs; i++)
+		ASSERT_EQ(0, tdp_writef("wide/populate", "%lld 1", i << 18));
+	ASSERT_EQ(tables, tdp_vm_stat("wide", "pt_pages_live"));
+	for (i = 0; i < 5; i++) {
+		t = time_read(TDP_DIR "/wide/roots", &roots);
+		ASSERT_NE(NULL, roots);
+		n = sscanf(strchr(roots, '\n') + 1, "%*u %*s %*d %*d %lld", &pt);
+		free(roots);
+		ASSERT_EQ(1, n);
+		ASSERT_EQ(tables, pt);
+		if (t < best)
+			best = t;
+	}
+	TH_LOG("roots dump of a %lld-table root: %.3f ms", tables, best * 1e3);
+	ASSERT_GT(0.02, best);
+	ASSERT_EQ(0, tdp_writef("destroy", "wide"));
+}
+
+/*
+ * Destroying a VM during a populate of a huge range stops the populate at
+ * its next batch and returns within seconds; meanwhile the global guests
+ * lock is free, so creating another VM does not wait.
+ */
+static pid_t spawn_write(const char *file, const char *text)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int ret = tdp_writef(file, "%s", text);
+
+		_exit(ret == -ENODEV ? 3 : ret == -EINTR ? 4 : ret ? 1 : 0);
+	}
+	return pid;
+}
+
+/* Wait for @pid at most @secs; its exit status, or -1 if it is still running. */
+static int wait_for(pid_t pid, double secs)
+{
+	double end = tdp_now() + secs;
+	int status;
+
+	do {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(10000);
+	} while (tdp_now() < end);
+	return -1;
+}
+
+TEST_F_TIMEOUT(live, destroy_stops_long_populate, 120)
+{
+	pid_t pop, des, cre;
+	int pop_st, des_st, cre_st;
+	double t;
+
+	ASSERT_EQ(0, tdp_writef("create", "huge mem=64T backing=4M policy=pinned"));
+	/* 2^34 frames: hours of faulting if nothing stopped it. */
+	pop = spawn_write("huge/populate", "0 17179869184");
+	ASSERT_LE(0, pop);
+	ASSERT_LE(20000, tdp_wait_stat("huge", "faults", 20000, 30));
+
+	t = tdp_now();
+	des = spawn_write("destroy", "huge");
+	usleep(200000);
+	cre = spawn_write("create", "other mem=4M");
+	cre_st = wait_for(cre, 3);
+	des_st = wait_for(des, 5);
+	pop_st = wait_for(pop, 5);
+	t = tdp_now() - t;
+	/* Whatever happened, nothing is left running. */
+	if (pop_st < 0) {
+		kill(pop, SIGKILL);
+		waitpid(pop, NULL, 0);
+	}
+	if (des_st < 0)
+		des_st = wait_for(des, 60);
+	if (cre_st < 0)
+		cre_st = wait_for(cre, 60);
+	TH_LOG("create %d, destroy %d, populate %d after %.2f s", cre_st, des_st, pop_st, t);
+	EXPECT_EQ(0, tdp_writef("destroy", "other"));
+	ASSERT_EQ(0, cre_st);
+	ASSERT_EQ(0, des_st);
+	ASSERT_EQ(3, pop_st);	/* -ENODEV: the VM went away */
+	ASSERT_GT(6.0, t);
+	ASSERT_EQ(0, gstat("vms"));
 }
 
 TEST_HARNESS_MAIN
