@@ -21,11 +21,6 @@
 #include "mmu_internal.h"
 #include "tdproot_trace.h"
 
-static const char *tdp_format_name(u8 format)
-{
-	return format == TDP_FMT_EPT ? "ept" : "npt";
-}
-
 static void tdp_root_free_rcu(struct rcu_head *head)
 {
 	struct tdp_root *root = container_of(head, struct tdp_root, rcu);
@@ -282,7 +277,7 @@ again:
 			tdp_stat_inc(&vm->stats, TDP_STAT_roots_allocated);
 			trace_tdproot_root_alloc(vm->name, root->id, as_id,
 						 refcount_read(&root->count),
-						 tdp_format_name(role.format), role.levels);
+						 role.format, role.levels);
 		}
 		spin_unlock(&vm->roots_lock);
 		if (drop) {

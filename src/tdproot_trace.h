@@ -8,6 +8,7 @@
 
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include <tdproot/spte.h>
 
 #define TDP_TRACE_NAME	32
 
@@ -30,16 +31,27 @@ DECLARE_EVENT_CLASS(tdproot_root_class,
 		  __entry->vm, __entry->id, __entry->as_id, __entry->refcount)
 );
 
+/*
+ * Stored as a number: perf and trace-cmd decode the raw buffer themselves,
+ * and the enum's values are exported so the format file shows numbers.
+ */
+TRACE_DEFINE_ENUM(TDP_FMT_EPT);
+TRACE_DEFINE_ENUM(TDP_FMT_NPT);
+
+#define tdp_trace_format_names			\
+	{ TDP_FMT_EPT,	"ept" },		\
+	{ TDP_FMT_NPT,	"npt" }
+
 TRACE_EVENT(tdproot_root_alloc,
 	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount,
-		 const char *format, int levels),
+		 u8 format, int levels),
 	TP_ARGS(vm, id, as_id, refcount, format, levels),
 	TP_STRUCT__entry(
 		__array(char, vm, TDP_TRACE_NAME)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(unsigned int, refcount)
-		__field(const char *, format)
+		__field(u8, format)
 		__field(int, levels)
 	),
 	TP_fast_assign(
@@ -52,7 +64,8 @@ TRACE_EVENT(tdproot_root_alloc,
 	),
 	TP_printk("vm=%s root=%llu as=%d refcount=%u role=%s/%d",
 		  __entry->vm, __entry->id, __entry->as_id, __entry->refcount,
-		  __entry->format, __entry->levels)
+		  __print_symbolic(__entry->format, tdp_trace_format_names),
+		  __entry->levels)
 );
 
 DEFINE_EVENT(tdproot_root_class, tdproot_root_invalidate,

@@ -1,21 +1,28 @@
 #!/bin/bash
 # Usage: boot.sh --kernel IMAGE [--ko PATH/tdproot.ko] [--bin DIR] --cmd "shell command"
 #                --out DIR [--timeout SEC] [--stream] [--mem 2G] [--append "cmdline"]
+#                [--with PROG]...
 # Boots IMAGE in QEMU (TCG, 2 CPUs) with a busybox initramfs holding the module
 # at /tdproot.ko and DIR's files in /bin, runs --cmd as root, powers off, and
 # judges the run. Logs land in --out: console.log (ttyS0: kernel log),
 # output.log (ttyS1: the command's stdout+stderr), qemu.log, exit_code.
 # Harness messages go to stderr; with --stream the command output goes to stdout.
+# --with PROG puts a dynamically linked program of this machine (trace-cmd;
+# installed from the Debian package of the same name if missing) in /bin,
+# with the shared libraries ldd lists at their own paths.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: boot.sh --kernel IMAGE [--ko KO] [--bin DIR] --cmd CMD --out DIR [--timeout SEC] [--stream] [--mem SIZE] [--append ARGS]"; }
+usage() { die "usage: boot.sh --kernel IMAGE [--ko KO] [--bin DIR] --cmd CMD --out DIR [--timeout SEC] [--stream] [--mem SIZE] [--append ARGS] [--with PROG]..."; }
 
-kernel='' ko='' bin='' cmd='' out='' timeout=600 stream=0 mem=2G append=''
+kernel='' ko='' bin='' cmd='' out='' timeout=600 stream=0 mem=2G append='' with=()
 while (($#)); do
 	case $1 in
 	--stream) stream=1; shift; continue ;;
+	--with)
+		(($# >= 2)) || usage
+		with+=("$2") ;;
 	--kernel | --ko | --bin | --cmd | --out | --timeout | --mem | --append)
 		(($# >= 2)) || usage
 		declare "${1#--}=$2" ;; # --mem 4G sets $mem
@@ -29,6 +36,7 @@ done
 [[ -z $bin || -d $bin ]] || die "no such directory: $bin"
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
 need_pkgs qemu-system-x86 busybox-static cpio
+((${#with[@]} == 0)) || need_pkgs "${with[@]}"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -47,6 +55,14 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp}
 cp /bin/busybox "$root/bin/busybox"
 [[ -z $ko ]] || cp "$ko" "$root/tdproot.ko"
 [[ -z $bin ]] || cp -RL "$bin/." "$root/bin/"
+for prog in "${with[@]}"; do
+	path=$(command -v "$prog") || die "--with $prog: not installed"
+	cp -L "$path" "$root/bin/"
+	for lib in $(ldd "$path" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
 printf '%s\n' "$cmd" >"$root/cmd.sh"
 cat >"$root/init" <<'EOF'
 #!/bin/busybox sh

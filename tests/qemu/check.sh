@@ -81,7 +81,7 @@ for k in "$@"; do
 	info "booting $kver to run the suite (log: $out)"
 	boot=ok
 	"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-		--cmd "suite.sh" --out "$out" --timeout "$timeout" \
+		--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$timeout" \
 		${boot_append:+--append "$boot_append"} || boot=failed
 	read -r plan oks notoks skips < <("$here/tap-count.sh" "$out/output.log")
 	notes+=("tests $oks/$plan passed, $skips skipped")
@@ -94,6 +94,17 @@ for k in "$@"; do
 		notes+=("KTAP cross-check ok")
 	else
 		notes+=("KTAP cross-check FAILED: $ktap")
+		verdict=FAIL
+	fi
+	# trace-cmd decoded every event the way the kernel prints it; only on
+	# PREEMPT_RT may the zap never yield (the lock holder is preempted instead).
+	# (Its subtests are the only ones named after events, tdproot_*.)
+	tc=$(tr -d '\r' <"$out/output.log" | grep -cE '^    ok [0-9]+ tdproot_[a-z_]+$' || true)
+	tcskip=$(tr -d '\r' <"$out/output.log" | grep -oE '^    ok [0-9]+ tdproot_[a-z_]+ # SKIP' |
+		awk '{print $3}' | paste -sd, - || true)
+	notes+=("trace-cmd decoded $tc events${tcskip:+ (not fired: $tcskip)}")
+	if ! grep -qa '^ok [0-9]* trace_fields.sh' <(tr -d '\r' <"$out/output.log") ||
+		{ [[ -n $tcskip && ( $k != 6.12-rt || $tcskip != tdproot_zap_yield ) ]]; }; then
 		verdict=FAIL
 	fi
 	if is_debug "$k"; then

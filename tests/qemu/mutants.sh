@@ -35,7 +35,7 @@ for m in "${all[@]}"; do
 	out=$build/mutants/$m
 	info "mutant $m on $k"
 	if "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-		--cmd "suite.sh" --out "$out" --timeout "$(is_debug "$k" && echo 1800 || echo 900)" ${boot_append:+--append "$boot_append"} \
+		--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$(is_debug "$k" && echo 1800 || echo 900)" ${boot_append:+--append "$boot_append"} \
 		2>"$out.verdict"; then
 		results+=("$(printf '%-20s SURVIVED (%s)' "$m" "$k")")
 		survived=$((survived + 1))
