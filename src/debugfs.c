@@ -369,6 +369,10 @@ static const struct tdp_file_op tdp_vm_file_ops[] = {
 	{ "roots", 0400, false, tdp_roots_file_show, NULL },
 	{ "lock_hold", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
 	  TDP_HIST_LOCK_HOLD },
+	{ "lock_hold_shared", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
+	  TDP_HIST_LOCK_HOLD_SHARED },
+	{ "lock_hold_exclusive", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
+	  TDP_HIST_LOCK_HOLD_EXCLUSIVE },
 	{ "vcpu_stall", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
 	  TDP_HIST_VCPU_STALL },
 };

@@ -45,7 +45,8 @@ static const struct hostile cases[] = {
 /* Writable files and, for each, what must still be true after the attack. */
 static const char *const writable[] = {
 	"create", "destroy", "h/vcpus", "h/workload", "h/populate", "h/zap_all",
-	"h/zap_range", "h/hist/lock_hold", "h/hist/vcpu_stall",
+	"h/zap_range", "h/hist/lock_hold", "h/hist/lock_hold_shared",
+	"h/hist/lock_hold_exclusive", "h/hist/vcpu_stall",
 };
 
 static const char *const read_only[] = { "stats", "h/stats", "h/roots" };

@@ -702,4 +702,46 @@ TEST(histograms)
 	ASSERT_EQ(0, tdp_writef("destroy", "hist"));
 }
 
+/*
+ * populate holds mmu_lock only shared, zap_range exclusive: each lands in
+ * its own maximum and histogram, and lock_hold is their sum.
+ */
+TEST(lock_hold_shared_and_exclusive)
+{
+	long long shared, excl, max_shared, max_excl;
+
+	ASSERT_EQ(0, tdp_writef("create", "split mem=16M policy=pinned"));
+	ASSERT_EQ(0, tdp_writef("split/populate", "0 4096"));
+	shared = hist_samples("split/hist/lock_hold_shared");
+	ASSERT_LT(0, shared);
+	ASSERT_EQ(0, hist_samples("split/hist/lock_hold_exclusive"));
+	ASSERT_EQ(shared, hist_samples("split/hist/lock_hold"));
+	ASSERT_LT(0, tdp_vm_stat("split", "max_lock_hold_shared_ns"));
+	ASSERT_EQ(0, tdp_vm_stat("split", "max_lock_hold_exclusive_ns"));
+	ASSERT_EQ(tdp_vm_stat("split", "max_lock_hold_shared_ns"),
+		  tdp_vm_stat("split", "max_lock_hold_ns"));
+
+	ASSERT_EQ(0, tdp_writef("split/zap_range", "0 4096"));
+	excl = hist_samples("split/hist/lock_hold_exclusive");
+	ASSERT_LT(0, excl);
+	shared = hist_samples("split/hist/lock_hold_shared");
+	ASSERT_EQ(shared + excl, hist_samples("split/hist/lock_hold"));
+	max_shared = tdp_vm_stat("split", "max_lock_hold_shared_ns");
+	max_excl = tdp_vm_stat("split", "max_lock_hold_exclusive_ns");
+	ASSERT_LT(0, max_excl);
+	ASSERT_EQ(max_shared > max_excl ? max_shared : max_excl,
+		  tdp_vm_stat("split", "max_lock_hold_ns"));
+
+	/* Resetting one leaves the other; resetting lock_hold empties both. */
+	ASSERT_EQ(0, tdp_writef("split/hist/lock_hold_shared", "0"));
+	ASSERT_EQ(0, hist_samples("split/hist/lock_hold_shared"));
+	ASSERT_EQ(excl, hist_samples("split/hist/lock_hold_exclusive"));
+	ASSERT_EQ(excl, hist_samples("split/hist/lock_hold"));
+	ASSERT_EQ(0, tdp_writef("split/hist/lock_hold", "0"));
+	ASSERT_EQ(0, hist_samples("split/hist/lock_hold_exclusive"));
+	ASSERT_EQ(0, hist_samples("split/hist/lock_hold"));
+	ASSERT_EQ(0, tdp_writef("destroy", "split"));
+	assert_module_balanced(_metadata);
+}
+
 TEST_HARNESS_MAIN
