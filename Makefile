@@ -6,7 +6,8 @@
 #   make check [KERNELS=]  the test suite, in booted test kernels
 #   make check-rt          the suite on Debian's 6.12 PREEMPT_RT kernel
 #   make run [KERNEL=] [ARGS=]  a stress run in a booted test kernel
-#   make lint              checkpatch --strict, sparse, W=1
+#   (KERNEL, KERNELS: 6.1, 6.12, 6.12-rt or debug, for every target)
+#   make lint              checkpatch --strict, sparse, W=1, coccinelle, shellcheck
 #   make bench [QUICK=1] [CASES=14]  zap, fault and reload costs against same-boot baselines
 #   make model             spin checks the Promela model of the root lifecycle
 #   make mutants           the suite against each reintroduced upstream bug

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: bench.sh [KERNEL] [--quick] [--cases DIGITS]
+# Usage: bench.sh [KERNEL] [--quick] [--cases DIGITS]   (KERNEL: see host/kernel.sh)
 # make bench: build a bench flavour of the module (TDPROOT_BENCH: no-yield and
 # exclusive-fault baselines, the memory floor), boot KERNEL (default 6.1),
 # run tdproot-bench and keep its table and metrics in bench/.
@@ -24,14 +24,14 @@ done
 
 build=$top/.build
 "$here/build-tests.sh" "$build/bin"
-kver=$("$here/host/kernel.sh" "$kernel")
-image=$("$here/host/kernel.sh" --image "$kernel")
-ko=$(TDPROOT_BUILD_TAG=bench "$here/build-module.sh" "$kver" TDPROOT_BENCH=1)
+use_kernel "$kernel"
+ko=$(TDPROOT_BUILD_TAG=bench "$here/build-module.sh" "$kernel" "$kdir" TDPROOT_BENCH=1)
 
 out=$build/bench-$kernel
 info "booting $kver for tdproot-bench ${quick:+(quick)}"
 "$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
 	--out "$out" --timeout "$([[ -n $quick ]] && echo 900 || echo 3600)" --mem 3G \
+	${boot_append:+--append "$boot_append"} \
 	--cmd "insmod /tdproot.ko && tdproot-bench $quick ${cases:+-c $cases}"
 
 # Full runs are kept in bench/; the quick smoke only in .build/.

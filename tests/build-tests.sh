@@ -9,15 +9,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$1
 need_pkgs gcc libc6-dev
 "$here/host/extract-src.sh"
-mkdir -p "$out"
+mkdir -p "$out" "$out/.gen"
+# splats.txt as C string literals, one per line.
+sed 's/[\\"]/\\&/g; s/.*/"&",/' "$here/splats.txt" >"$out/.gen/splats.h"
 # README.md's error table, as rows for reliability_test; fails if the module
 # has a refusal message the table lacks.
-gen=$(mktemp -d)
-trap 'rm -rf "$gen"' EXIT
 perl "$here/error-table.pl" "$here/../README.md" "$here/../src/debugfs.c" "$here/../src/vm.c" \
-	>"$gen/tdp_errors.h"
+	>"$out/.gen/tdp_errors.h"
 cflags=(-static -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -D_GNU_SOURCE
-	-I"$TDPROOT_CACHE/selftests" -I"$here" -I"$gen")
+	-I"$TDPROOT_CACHE/selftests" -I"$here" -I"$out/.gen")
 gcc "${cflags[@]}" -o "$out/tdproot_test" "$here/tdproot_test.c" -lpthread
 for prog in "$here"/*.c; do
 	[[ $prog == */tdproot_test.c ]] && continue

@@ -1,11 +1,14 @@
 #!/bin/bash
 # Usage: check.sh [KERNEL...]   (default: 6.1 6.12 6.12-rt debug)
 # The test suite: the Promela model of the root lifecycle, then for each test
-# kernel: build the module against its headers (W=1, no warnings allowed),
-# prove the DKMS build, boot it in QEMU and run every test inside, then a
-# short `make run`. "debug" is the lockdep/KASAN/kmemleak kernel built from
-# Debian's linux-source-6.12 (cached; see tests/host/debug-kernel.sh).
-# Prints a summary; exits non-zero on any failure.
+# kernel (host/kernel.sh names them): build the module against its headers
+# (W=1, no warnings allowed), prove the DKMS build, boot it in QEMU and run
+# every test inside, cross-check the KTAP output with the kernel's own
+# parser, then the README's main job (`make run`). The first kernel also runs
+# the README's commands verbatim: bare `make run` (its 30 s default),
+# `make bench QUICK=1`, `make dkms-install`/`dkms-uninstall` against a
+# throwaway DKMS tree. Then `make lint`. Prints a summary; exits non-zero on
+# any failure. With CI=true nothing can be skipped by the environment.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
@@ -13,15 +16,21 @@ top=$(dirname "$here")
 . "$here/host/lib.sh"
 
 (($#)) || set -- 6.1 6.12 6.12-rt debug
+if [[ ${CI:-} == true ]]; then
+	[[ -z ${TDPROOT_NO_MODEL:-} ]] || die "CI: TDPROOT_NO_MODEL cannot skip the model"
+	[[ " $* " == *" debug "* ]] || die "CI: the debug kernel cannot be left out of KERNELS"
+fi
 version=$(make -s -C "$top" version)
 build=$top/.build
+mkdir -p "$build"
 
 "$here/host/extract-src.sh"
 "$here/build-tests.sh" "$build/bin"
 
 declare -a summary
 failed=0
-if [[ -x $here/model/run.sh && -z ${TDPROOT_NO_MODEL:-} ]]; then
+t0=$SECONDS
+if [[ -z ${TDPROOT_NO_MODEL:-} ]]; then
 	start=$SECONDS
 	if "$here/model/run.sh" >"$build/model.log" 2>&1; then
 		summary+=("model: PASS - $(tail -n1 "$build/model.log"), $((SECONDS - start))s")
@@ -30,33 +39,38 @@ if [[ -x $here/model/run.sh && -z ${TDPROOT_NO_MODEL:-} ]]; then
 		summary+=("model: FAIL - $(tail -n1 "$build/model.log") (log: $build/model.log)")
 		failed=1
 	fi
+else
+	summary+=("model: SKIPPED (TDPROOT_NO_MODEL)")
 fi
+
+# step LABEL LOG COMMAND... - run a README command, note its verdict.
+step() {
+	local label=$1 log=$2
+	shift 2
+	info "$label (log: $log)"
+	if "$@" >"$log" 2>&1; then
+		notes+=("$label ok")
+	else
+		notes+=("$label FAILED (log: $log)")
+		tail -n 30 "$log" >&2
+		verdict=FAIL
+	fi
+}
 
 for k in "$@"; do
 	start=$SECONDS
-	verdict=PASS notes=() timeout=1500 append=()
-	if [[ $k == debug ]]; then
-		info "debug kernel: building or reusing the cached tree"
-		tree=$("$here/host/debug-kernel.sh")
-		kver=$("$here/host/kernel.sh" "debug:$tree")
-		image=$("$here/host/kernel.sh" --image "debug:$tree")
-		kdir=$tree timeout=3600
-		# The checkers announce themselves at pr_info: let it reach the console.
-		append=(--append loglevel=7)
-	else
-		kver=$("$here/host/kernel.sh" "$k")
-		image=$("$here/host/kernel.sh" --image "$k")
-		kdir=$kver
-	fi
+	verdict=PASS notes=() timeout=1500
+	is_debug "$k" && timeout=3600
+	use_kernel "$k"
 
-	if ! ko=$("$here/build-module.sh" "$kdir"); then
+	if ! ko=$("$here/build-module.sh" "$k" "$kdir"); then
 		summary+=("$k ($kver): FAIL module build")
 		failed=1
 		continue
 	fi
-	if [[ $k == debug ]]; then
-		: # no headers package: DKMS is proven on the Debian kernels
-	elif "$here/host/dkms-build.sh" "$kver" "$version" "$top" >/dev/null; then
+	if is_debug "$k"; then
+		: # a bare build tree, no headers package: DKMS is proven on Debian's
+	elif "$here/host/dkms-build.sh" "$kver" "$kdir" "$version" "$top" >/dev/null; then
 		notes+=("dkms ok")
 	else
 		notes+=("dkms FAILED")
@@ -67,48 +81,65 @@ for k in "$@"; do
 	info "booting $kver to run the suite (log: $out)"
 	boot=ok
 	"$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-		--cmd "suite.sh" --out "$out" --timeout "$timeout" "${append[@]}" || boot=failed
-	read -r plan oks notoks < <("$here/tap-count.sh" "$out/output.log")
-	notes+=("tests $oks/$plan passed")
-	((notoks == 0)) || notes+=("$notoks FAILED: $(grep -a '^not ok' "$out/output.log" | tr -d '\r' | cut -d' ' -f4- | paste -sd, -)")
-	if [[ $boot != ok || $plan -eq 0 || $oks -ne $plan || $notoks -ne 0 ]]; then
+		--cmd "suite.sh" --out "$out" --timeout "$timeout" \
+		${boot_append:+--append "$boot_append"} || boot=failed
+	read -r plan oks notoks skips < <("$here/tap-count.sh" "$out/output.log")
+	notes+=("tests $oks/$plan passed, $skips skipped")
+	((notoks == 0)) || notes+=("$notoks FAILED: $(grep -a '^    not ok' "$out/output.log" | tr -d '\r' | cut -d' ' -f8- | paste -sd, -)")
+	if [[ $boot != ok || $plan -eq 0 || $((oks + skips)) -ne $plan || $notoks -ne 0 ]]; then
 		verdict=FAIL
 		[[ $boot == ok ]] || notes+=("boot failed")
 	fi
-	if [[ $k == debug ]]; then
-		# The checkers must really have been on, and kmemleak's scan clean.
-		for banner in 'Lock dependency validator' 'KernelAddressSanitizer initialized' \
-			'Kernel memory leak detector initialized'; do
-			if ! grep -q "$banner" "$out/console.log"; then
-				notes+=("no '$banner' on the console")
-				verdict=FAIL
-			fi
-		done
-		[[ $verdict == FAIL ]] || notes+=("lockdep, KASAN, kmemleak on and clean")
-	# The README's main job, short: make run's path end to end.
-	elif "$here/run.sh" "$k" --duration 5 --churn >"$build/run-$k.log" 2>&1; then
-		notes+=("make run ok")
+	if ktap=$("$here/ktap-check.sh" "$out/output.log" 2>&1); then
+		notes+=("KTAP cross-check ok")
 	else
-		notes+=("make run FAILED (log: $build/run-$k.log)")
-		tail -n 30 "$build/run-$k.log" >&2
+		notes+=("KTAP cross-check FAILED: $ktap")
 		verdict=FAIL
 	fi
-	# The benchmark's quick smoke, on the first kernel only, so it cannot rot.
-	if [[ $k == "$1" && $k != debug ]]; then
-		if "$here/bench.sh" "$k" --quick >"$build/bench-$k.log" 2>&1 &&
-			grep -q '^metric p6_pinned_vs_seed' "$build/bench-$k.log"; then
-			notes+=("bench smoke ok")
+	if is_debug "$k"; then
+		# The checkers must really have been on, kmemleak's last scan clean,
+		# and the fault-injection test must have run, not skipped.
+		if checkers_report "$out" 2>"$out/checkers.log"; then
+			notes+=("lockdep, KASAN, kmemleak on and clean")
 		else
-			notes+=("bench smoke FAILED (log: $build/bench-$k.log)")
-			tail -n 30 "$build/bench-$k.log" >&2
+			notes+=("checkers: $(paste -sd';' "$out/checkers.log")")
 			verdict=FAIL
 		fi
+		if grep -qa '^    ok [0-9]* load.failslab_and_fail_page_alloc$' <(tr -d '\r' <"$out/output.log"); then
+			notes+=("failslab ran")
+		else
+			notes+=("failslab test did not run and pass")
+			verdict=FAIL
+		fi
+	fi
+
+	# The README's main job, on every kernel.
+	if [[ $k == "$1" ]]; then
+		step "make run" "$build/run-bare-$k.log" make -C "$top" --no-print-directory run KERNEL="$k"
+	fi
+	step "make run --churn" "$build/run-$k.log" \
+		make -C "$top" --no-print-directory run KERNEL="$k" ARGS="--duration 5 --churn"
+	if [[ $k == "$1" ]] && ! is_debug "$k"; then
+		step "make bench QUICK=1" "$build/bench-$k.log" bash -c \
+			"make -C '$top' --no-print-directory bench KERNEL='$k' QUICK=1 &&
+			grep -q '^metric p6_pinned_vs_seed' '$build/bench-$k/output.log'"
+		step "make dkms-install/uninstall" "$build/dkms-install-$k.log" \
+			"$here/host/dkms-selftest.sh" "$kver" "$kdir"
 	fi
 	[[ $verdict == PASS ]] || failed=1
 	summary+=("$k ($kver): $verdict - $(printf '%s, ' "${notes[@]}")$((SECONDS - start))s")
 done
 
+start=$SECONDS
+if make -C "$top" --no-print-directory lint >"$build/lint.log" 2>&1; then
+	summary+=("make lint: PASS - $(tail -n1 "$build/lint.log" | sed 's/^tdproot: //'), $((SECONDS - start))s")
+else
+	tail -n 40 "$build/lint.log" >&2
+	summary+=("make lint: FAIL (log: $build/lint.log)")
+	failed=1
+fi
+
 echo
-echo "tdproot check summary:"
+echo "tdproot check summary ($((SECONDS - t0))s):"
 printf '  %s\n' "${summary[@]}"
 exit $failed

@@ -1,45 +1,108 @@
 #!/bin/bash
-# Usage: lint.sh [KERNEL]   (default 6.12)
-# checkpatch.pl --strict on every C source and header, sparse (C=2) and a W=1
-# build against KERNEL's headers. Any finding fails.
+# Usage: lint.sh [KERNEL]   (default 6.12; see host/kernel.sh)
+# Every check a maintainer would run before taking a patch, each of which
+# must really run: checkpatch.pl --strict on every C source and header,
+# sparse (C=2) and a W=1 build against KERNEL's headers (the normal and the
+# bench flavour), the kernel's own semantic patches (every
+# scripts/coccinelle/**/*.cocci of linux-source-6.12 that has a report mode,
+# run by spatch over src/ and include/), and shellcheck on every shell
+# script. Any finding fails, and so does a tool that did not run.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
 # shellcheck source=host/lib.sh
 . "$here/host/lib.sh"
 
-need_pkgs sparse perl
+# ocaml-nox: the semantic patches with OCaml script rules compile them.
+need_pkgs sparse perl coccinelle ocaml-nox shellcheck
 "$here/host/extract-src.sh"
-kver=$("$here/host/kernel.sh" "${1:-6.12}")
-fail=0
+kernel=${1:-6.12}
+use_kernel "$kernel"
+build=$top/.build
+mkdir -p "$build"
+fail=0 ran=()
+flag() { fail=1; info "lint: $*"; }
 
+# --- checkpatch ------------------------------------------------------------------
 info "checkpatch --strict"
 mapfile -t files < <(cd "$top" && git ls-files --cached --others --exclude-standard '*.c' '*.h')
+((${#files[@]})) || die "no C files found"
 # The tracepoint header follows the TRACE_EVENT macro layout, not C's.
 trace_ok='OPEN_ENDED_LINE|MACRO_ARG|SPACING|OPEN_BRACE|COMPLEX_MACRO|PARENTHESIS_ALIGNMENT|LINE_SPACING'
-findings=$(cd "$top" && perl "$TDPROOT_CACHE/checkpatch/checkpatch.pl" --strict --no-tree \
-	--terse --show-types --no-summary --ignore FILE_PATH_CHANGES \
-	-f "${files[@]}" | grep -Ev "^src/tdproot_trace.h:[0-9]+: [A-Z]+:($trace_ok)" || true)
+rc=0
+(cd "$top" && perl "$TDPROOT_CACHE/checkpatch/checkpatch.pl" --strict --no-tree \
+	--terse --show-types --ignore FILE_PATH_CHANGES \
+	-f "${files[@]}") >"$build/checkpatch.log" 2>&1 || rc=$?
+# Exit 1 means findings, 0 none; anything else means it did not run. A
+# canary with a known finding proves it starts and reports.
+printf 'int f(void)\n{\n\treturn 0 ;\n}\n' >"$build/canary.c"
+canary=$(perl "$TDPROOT_CACHE/checkpatch/checkpatch.pl" --strict --no-tree --terse \
+	--show-types -f "$build/canary.c" 2>&1 || true)
+if ((rc > 1)) || [[ $canary != *SPACING* ]]; then
+	tail -n 20 "$build/checkpatch.log" >&2
+	flag "checkpatch did not run (exit $rc; canary: ${canary:-no output})"
+fi
+findings=$(grep -vE '^total: [0-9]+ errors' "$build/checkpatch.log" |
+	grep -Ev "^src/tdproot_trace.h:[0-9]+: [A-Z]+:($trace_ok)" || true)
 if [[ -n $findings ]]; then
 	echo "$findings"
-	fail=1
+	flag "checkpatch findings"
 fi
+ran+=("checkpatch --strict (${#files[@]} files)")
 
+# --- sparse and W=1 ----------------------------------------------------------------
 info "sparse (C=2) and W=1 against $kver"
-log=$top/.build/lint-$kver.log
-if ! TDPROOT_BUILD_TAG=lint "$here/build-module.sh" "$kver" C=2 CHECK="sparse -Wno-unknown-attribute" >/dev/null; then
-	fail=1
+for flavour in lint lint-bench; do
+	extra=()
+	[[ $flavour == lint ]] || extra=(TDPROOT_BENCH=1)
+	# build-module.sh fails on "warning:" and on sparse's "error:".
+	if ! TDPROOT_BUILD_TAG=$flavour "$here/build-module.sh" "$kernel" "$kdir" C=2 \
+		CHECK="sparse -Wno-unknown-attribute" "${extra[@]}" >/dev/null; then
+		flag "sparse/W=1 ($flavour) reported"
+	fi
+	# A build that compiled nothing checked nothing.
+	log=$top/.build/mod-$kernel-$flavour/build.log
+	grep -q '  CHECK ' "$log" || flag "sparse did not run ($flavour, $log)"
+done
+ran+=("sparse C=2 and W=1 ($kver)")
+
+# --- coccinelle ------------------------------------------------------------------
+info "coccinelle: the kernel's scripts/coccinelle in report mode"
+mapfile -t cocci < <(grep -rlE '^virtual +report' "$TDPROOT_CACHE/coccinelle/coccinelle" --include='*.cocci' | sort)
+((${#cocci[@]} > 50)) || flag "only ${#cocci[@]} semantic patches found"
+spatch_one() {
+	local f=$1 opts
+	opts=$(sed -n 's|^// *Options: *||p' "$f")
+	# shellcheck disable=SC2086 # the patch's own options, split as coccicheck does
+	(cd "$top" && timeout 300 spatch -D report --no-show-diff --very-quiet \
+		-I include -I src $opts --dir src --dir include --sp-file "$f") \
+		>"$build/cocci/$(basename "$f").log" 2>&1 || echo "spatch failed: $f"
+}
+export -f spatch_one
+export top build
+rm -rf "$build/cocci"
+mkdir -p "$build/cocci"
+# shellcheck disable=SC2016 # $1 is the inner shell's
+errors=$(printf '%s\0' "${cocci[@]}" | xargs -0 -P2 -I{} bash -c 'spatch_one "$1"' _ {})
+[[ -z $errors ]] || flag "$errors"
+# spatch's remarks on a semantic patch itself are not findings in src/.
+reports=$(cat "$build/cocci"/*.log | grep -vE '^warning: line [0-9]+: should .* be a metavariable\?$' || true)
+if [[ -n $reports ]]; then
+	echo "$reports"
+	flag "coccinelle findings"
 fi
-# build-module.sh fails on "warning:"; sparse also reports as "error:".
-cp "$top/.build/mod-$kver-lint/build.log" "$log"
-# The bench flavour compiles code the normal build leaves out.
-if ! TDPROOT_BUILD_TAG=lint-bench "$here/build-module.sh" "$kver" C=2 \
-	CHECK="sparse -Wno-unknown-attribute" TDPROOT_BENCH=1 >/dev/null; then
-	fail=1
+ran+=("coccinelle (${#cocci[@]} semantic patches)")
+
+# --- shellcheck ------------------------------------------------------------------
+info "shellcheck"
+mapfile -t scripts < <(cd "$top" && { git ls-files --cached --others --exclude-standard '*.sh'; echo .ci/run; } | sort -u)
+if ! (cd "$top" && shellcheck -x -P SCRIPTDIR "${scripts[@]}"); then
+	flag "shellcheck findings"
 fi
+ran+=("shellcheck (${#scripts[@]} scripts)")
 
 if ((fail)); then
 	info "lint FAILED"
 	exit 1
 fi
-info "lint clean: checkpatch --strict, sparse, W=1"
+info "lint clean: $(printf '%s, ' "${ran[@]}" | sed 's/, $//')"

@@ -2,9 +2,10 @@
 # Usage: mutants.sh [KERNEL] [MUTANT...]
 # Builds the module once per mutant (a compile-time switch that reintroduces
 # a bug from LIFECYCLE.md), runs the whole suite on it in a booted KERNEL
-# (default 6.1; the debug kernel is used for mutants whose failure is a
-# memory-safety bug when `tests/host/debug-kernel.sh` has a cached build),
-# and reports whether the suite failed and which test killed it.
+# (default 6.1; see host/kernel.sh) and reports whether the suite failed and
+# which test killed it. A mutant whose failure is a memory-safety bug always
+# runs on the debug kernel (KASAN), built if it is not cached: it never runs
+# on a kernel that cannot see its failure.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
@@ -22,39 +23,29 @@ shift || true
 
 build=$top/.build
 "$here/build-tests.sh" "$build/bin"
-kver=$("$here/host/kernel.sh" "$kernel")
-image=$("$here/host/kernel.sh" --image "$kernel")
-dbg=''
-if [[ -x $here/host/debug-kernel.sh ]] && dbg=$("$here/host/debug-kernel.sh" --cached 2>/dev/null); then
-	info "debug kernel available for memory-safety mutants: $dbg"
-fi
 
 mkdir -p "$build/mutants"
 killed=0 survived=0
 results=()
 for m in "${all[@]}"; do
-	k=$kernel kv=$kver img=$image
-	if [[ -n $dbg && $memory == *" $m "* ]]; then
-		k=debug kv=$("$here/host/kernel.sh" "debug:$dbg") img=$dbg/arch/x86/boot/bzImage
-	fi
-	if [[ $k == debug ]]; then
-		ko=$(TDPROOT_BUILD_TAG=mut-$m "$here/build-module-tree.sh" "$dbg" TDPROOT_MUTANT="$m")
-	else
-		ko=$(TDPROOT_BUILD_TAG=mut-$m "$here/build-module.sh" "$kv" TDPROOT_MUTANT="$m")
-	fi
+	k=$kernel
+	[[ $memory != *" $m "* ]] || k=debug
+	use_kernel "$k"
+	ko=$(TDPROOT_BUILD_TAG=mut-$m "$here/build-module.sh" "$k" "$kdir" TDPROOT_MUTANT="$m")
 	out=$build/mutants/$m
 	info "mutant $m on $k"
-	if "$here/host/boot.sh" --kernel "$img" --ko "$ko" --bin "$build/bin" \
-		--cmd "suite.sh" --out "$out" --timeout 900 2>"$out.verdict"; then
+	if "$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+		--cmd "suite.sh" --out "$out" --timeout "$(is_debug "$k" && echo 1800 || echo 900)" ${boot_append:+--append "$boot_append"} \
+		2>"$out.verdict"; then
 		results+=("$(printf '%-20s SURVIVED (%s)' "$m" "$k")")
 		survived=$((survived + 1))
 		continue
 	fi
 	log=$(tr -d '\r' <"$out/output.log")
-	by=$(grep -m1 '^not ok' <<<"$log" | cut -d' ' -f4- || true)
+	by=$(grep -m1 '^    not ok' <<<"$log" | awk '{print $4}' || true)
 	if [[ -z $by ]]; then
 		# The kernel died mid-test: the last test started is the killer.
-		by="$(grep '^#  RUN' <<<"$log" | tail -n1 | awk '{print $3}') ($(grep -ahoE 'WARNING:.*|BUG:.*|KASAN:.*|timeout.*' "$out/console.log" "$out.verdict" 2>/dev/null | head -n1 | tr -d '\r' | cut -c1-70))"
+		by="$(grep '^    #  RUN' <<<"$log" | tail -n1 | awk '{print $3}') ($(grep -ahoE 'WARNING:.*|BUG:.*|KASAN:.*|timeout.*' "$out/console.log" "$out.verdict" 2>/dev/null | head -n1 | tr -d '\r' | cut -c1-70))"
 	fi
 	results+=("$(printf '%-20s killed by %s (%s)' "$m" "$by" "$k")")
 	killed=$((killed + 1))

@@ -1,8 +1,11 @@
 #!/bin/bash
-# Usage: run.sh [KERNEL] [tdproot-stress options...]   (KERNEL: 6.1 | 6.12 | ...)
+# Usage: run.sh [KERNEL] [tdproot-stress options...]
+# KERNEL: 6.1 (default) | 6.12 | 6.12-rt | debug | debug:PATH (host/kernel.sh).
 # The main job: build the module and tdproot-stress, boot the test host, load
 # the module, run the stress tool with its progress streamed here, and exit
-# with its status (or 1 if the kernel splatted).
+# with its status (or 1 if the kernel splatted). On the debug kernel the
+# checkers' banners must be on the console and kmemleak's final scan, made
+# after the last objects aged, must be clean; both are reported at the end.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
@@ -17,24 +20,23 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 	case ${args[i]} in
 	-d | --duration) duration=${args[i + 1]:-30} ;;
 	--duration=*) duration=${args[i]#*=} ;;
-	-h | --help) ;;
 	esac
 done
 [[ $duration =~ ^[0-9]+$ ]] || duration=30
 
 build=$top/.build
 "$here/build-tests.sh" "$build/bin"
-kver=$("$here/host/kernel.sh" "$kernel")
-image=$("$here/host/kernel.sh" --image "$kernel")
-ko=$("$here/build-module.sh" "$kver")
+use_kernel "$kernel"
+ko=$("$here/build-module.sh" "$kernel" "$kdir")
 
-# The guest shell sees the options exactly as given here.
-quoted=$(printf ' %q' "${args[@]}")
+# The guest shell sees the options exactly as given here (none: none).
+quoted=''
+((${#args[@]} == 0)) || quoted=$(printf ' %q' "${args[@]}")
 info "booting $kver: tdproot-stress${quoted}"
 out=$build/run-$kernel
 rc=0
 "$here/host/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
-	--out "$out" --timeout $((duration + 600)) \
+	--out "$out" --timeout $((duration + 600)) ${boot_append:+--append "$boot_append"} \
 	--cmd "insmod /tdproot.ko || exit 2
 tdproot-stress${quoted}
 rc=\$?
@@ -42,6 +44,11 @@ rmmod tdproot || rc=1
 exit \$rc" || rc=$?
 # The tool's own status when it ran; 1 for a splat, timeout or crash.
 code=$(cat "$out/exit_code" 2>/dev/null || echo 1)
+if is_debug "$kernel"; then
+	if ! checkers_report "$out"; then
+		rc=1 code=1
+	fi
+fi
 if ((rc && !code)); then
 	exit 1
 fi

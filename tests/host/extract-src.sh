@@ -1,7 +1,8 @@
 #!/bin/bash
 # Usage: extract-src.sh
-# Extracts the kselftest harness (from linux-source-6.1) and checkpatch (from
-# linux-source-6.12) into $TDPROOT_CACHE. Silent unless something fails.
+# Extracts the kselftest harness (from linux-source-6.1), and checkpatch, the
+# KTAP parser (kunit.py) and the semantic patches (scripts/coccinelle) from
+# linux-source-6.12, into $TDPROOT_CACHE. Silent unless something fails.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,6 +25,7 @@ extract() {
 	mkdir -p "$tmp/out"
 	for m in "$@"; do mv "$tmp/$m" "$tmp/out/"; done
 	rm -rf "$dest" # only reached when incomplete
+	mkdir -p "$(dirname "$dest")"
 	mv -T "$tmp/out" "$dest"
 	rm -rf "$tmp"
 	trap - EXIT
@@ -33,3 +35,7 @@ extract 6.1 "$TDPROOT_CACHE/selftests" \
 	tools/testing/selftests/kselftest_harness.h tools/testing/selftests/kselftest.h
 extract 6.12 "$TDPROOT_CACHE/checkpatch" \
 	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
+# The kernel's KTAP parser and its semantic patches.
+# kunit.py finds its own files by its path below tools/testing/kunit.
+extract 6.12 "$TDPROOT_CACHE/kunit/tools/testing" tools/testing/kunit
+extract 6.12 "$TDPROOT_CACHE/coccinelle" scripts/coccinelle

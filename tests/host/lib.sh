@@ -4,6 +4,7 @@
 
 TDPROOT_CACHE=${TDPROOT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/tdproot}
 export TDPROOT_CACHE
+TDPROOT_HOST=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 info() { printf 'tdproot: %s\n' "$*" >&2; }
 die() { printf 'tdproot: %s\n' "$*" >&2; exit 1; }
@@ -26,4 +27,50 @@ need_pkgs() {
 	"${apt[@]}" "${missing[@]}" >&2 ||
 		{ apt-get update -q >&2 && "${apt[@]}" "${missing[@]}" >&2; } ||
 		die "failed to install: ${missing[*]}"
+}
+
+# use_kernel NAME - resolve test kernel NAME (6.1, 6.12, 6.12-rt, debug,
+# debug:PATH; see kernel.sh), fetching or building it into the cache, and
+# set kver, image and kdir, plus boot_append: the kernel command line the
+# harness adds for it (the debug kernel's checkers announce themselves at
+# pr_info, so its console runs at loglevel 7).
+# shellcheck disable=SC2034 # set for the caller
+use_kernel() {
+	local k
+	k=$("$TDPROOT_HOST/kernel.sh" "$1") || exit 1
+	IFS=$'\t' read -r kver image kdir <<<"$k"
+	boot_append=''
+	[[ $1 != debug* ]] || boot_append=loglevel=7
+}
+
+# is_debug NAME - whether NAME is the debug kernel (lockdep, KASAN, kmemleak).
+is_debug() { [[ $1 == debug || $1 == debug:* ]]; }
+
+# checkers_report OUT - after a debug-kernel boot with logs in OUT: print
+# whether lockdep, KASAN and kmemleak announced themselves and whether the
+# final kmemleak scan ran; fail if any is missing. (A report from any of
+# them is a splat, which boot.sh already fails on.)
+checkers_report() {
+	local out=$1 banner ok=0
+	for banner in 'Lock dependency validator' 'KernelAddressSanitizer initialized' \
+		'Kernel memory leak detector initialized'; do
+		if grep -qa "$banner" "$out/console.log"; then
+			info "checker on: $banner"
+		else
+			info "checker MISSING: no '$banner' on the console"
+			ok=1
+		fi
+	done
+	if grep -qa 'TDPROOT-KMEMLEAK-SCANNED' "$out/output.log"; then
+		if grep -qa 'unreferenced object' "$out/console.log"; then
+			info "kmemleak: final scan found leaks (console.log)"
+			ok=1
+		else
+			info "kmemleak: final scan after the objects aged: no leaks"
+		fi
+	else
+		info "kmemleak: the final scan did not run"
+		ok=1
+	fi
+	return $ok
 }

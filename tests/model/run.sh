@@ -95,10 +95,12 @@ run_pan() {
 		echo "cpp ${flags[*]} tdproot.pml >model.pml; spin -a model.pml; cc ${cc[*]}; pan ${run[*]}" >cmd
 		# Preprocess here, comments kept: spin's line numbers then match
 		# model.pml, which the trimmed trail quotes with its C: references.
-		gcc -E -P -C -x c "${flags[@]}" "$pml" >model.pml 2>spin.log &&
+		if ! { gcc -E -P -C -x c "${flags[@]}" "$pml" >model.pml 2>spin.log &&
 			spin -a model.pml >>spin.log 2>&1 &&
-			gcc "${cc[@]}" -o pan pan.c >>spin.log 2>&1 ||
-			{ echo "error|spin/gcc failed, see $dir/spin.log|0|0|0|-" >result; exit; }
+			gcc "${cc[@]}" -o pan pan.c >>spin.log 2>&1; }; then
+			echo "error|spin/gcc failed, see $dir/spin.log|0|0|0|-" >result
+			exit
+		fi
 		# shellcheck disable=SC2030 # timing this run only
 		SECONDS=0
 		./pan "${run[@]}" >pan.out 2>&1
