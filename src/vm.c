@@ -53,9 +53,9 @@ static const char *tdp_size_str(char *buf, size_t len, u64 bytes, bool approx)
 
 		if (bytes < (1ULL << shift) || (rest && !approx))
 			continue;
-		if (rest)
-			snprintf(buf, len, "%llu.%llu%c", bytes >> shift, (rest * 10) >> shift,
-				 units[u]);
+		if (rest)	/* the one decimal: rest * 10 < 10 << shift */
+			snprintf(buf, len, "%llu.%c%c", bytes >> shift,
+				 '0' + (char)((rest * 10) >> shift), units[u]);
 		else
 			snprintf(buf, len, "%llu%c", bytes >> shift, units[u]);
 		return buf;
