@@ -45,7 +45,8 @@ for m in "${all[@]}"; do
 	by=$(grep -m1 '^    not ok' <<<"$log" | awk '{print $4}' || true)
 	if [[ -z $by ]]; then
 		# The kernel died mid-test: the last test started is the killer.
-		by="$(grep '^    #  RUN' <<<"$log" | tail -n1 | awk '{print $3}') ($(grep -ahoE 'WARNING:.*|BUG:.*|KASAN:.*|timeout.*' "$out/console.log" "$out.verdict" 2>/dev/null | head -n1 | tr -d '\r' | cut -c1-70))"
+		by="$(grep '^    #  RUN' <<<"$log" | tail -n1 | awk '{print $3}') ($(grep -ahoE 'WARNING:.*|BUG:.*|KASAN:.*|timeout.*' "$out/console.log" "$out.verdict" 2>/dev/null | head -n1 | tr -d '\r' |
+			sed "s|$top/.build/mod-[^/]*/||g" | cut -c1-70))"
 	fi
 	results+=("$(printf '%-20s killed by %s (%s)' "$m" "$by" "$k")")
 	killed=$((killed + 1))

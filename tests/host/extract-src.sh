@@ -1,6 +1,6 @@
 #!/bin/bash
 # Usage: extract-src.sh
-# Extracts the kselftest harness (from linux-source-6.1), and checkpatch, the
+# Extracts the kselftest harness, checkpatch, the
 # KTAP parser (kunit.py) and the semantic patches (scripts/coccinelle) from
 # linux-source-6.12, into $TDPROOT_CACHE. Silent unless something fails.
 set -euo pipefail
@@ -31,7 +31,7 @@ extract() {
 	trap - EXIT
 }
 
-extract 6.1 "$TDPROOT_CACHE/selftests" \
+extract 6.12 "$TDPROOT_CACHE/selftests" \
 	tools/testing/selftests/kselftest_harness.h tools/testing/selftests/kselftest.h
 extract 6.12 "$TDPROOT_CACHE/checkpatch" \
 	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
