@@ -63,6 +63,12 @@ static DEFINE_MUTEX(tdp_guests_lock);
 
 /* ---- parsing ---- */
 
+/*
+ * Every refusal logs one ratelimited line that names the file and the piece
+ * of input it refuses, and README.md's error table lists them all: a test
+ * walks that table, so change both together.
+ */
+
 /* Next whitespace-separated token of *s, or NULL at the end. */
 static char *tdp_next_token(char **s)
 {
@@ -122,47 +128,91 @@ static int tdp_parse_choice(const char *s, const char *const *names, int nr)
 
 /*
  * Split "key=value" and check the key is known and new; returns its index
- * in @keys, and points *val at the value.
+ * in @keys, and points *val at the value. @who names the file in messages.
  */
-static int tdp_parse_kv(char *tok, const char *const *keys, int nr,
+static int tdp_parse_kv(const char *who, char *tok, const char *const *keys, int nr,
 			unsigned long *seen, char **val)
 {
 	char *eq = strchr(tok, '=');
 	int k;
 
-	if (!eq || eq == tok || !eq[1])
+	if (!eq || eq == tok || !eq[1]) {
+		pr_warn_ratelimited("%s: '%.40s' is not key=value\n", who, tok);
 		return -EINVAL;
+	}
 	*eq = '\0';
 	*val = eq + 1;
 	k = tdp_parse_choice(tok, keys, nr);
-	if (k < 0 || __test_and_set_bit(k, seen))
+	if (k < 0) {
+		pr_warn_ratelimited("%s: unknown key '%.40s'\n", who, tok);
 		return -EINVAL;
+	}
+	if (__test_and_set_bit(k, seen)) {
+		pr_warn_ratelimited("%s: %s= given twice\n", who, tok);
+		return -EINVAL;
+	}
 	return k;
 }
 
-/* "GFN NR" and nothing else. */
-static int tdp_parse_range(char *buf, u64 *gfn, u64 *nr)
+/* One number of "GFN NR"; @what is "GFN" or "NR". */
+static int tdp_parse_range_u64(const char *who, const char *what, const char *tok, u64 *out)
+{
+	if (!tdp_parse_u64(tok, out))
+		return 0;
+	pr_warn_ratelimited("%s: %s '%.40s' is not a number below 2^64\n", who, what, tok);
+	return -EINVAL;
+}
+
+/* "GFN NR" and nothing else, inside a guest of @nr_gfns frames. */
+static int tdp_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr)
 {
 	char *a = tdp_next_token(&buf);
 	char *b = tdp_next_token(&buf);
+	char *c = tdp_next_token(&buf);
 
-	if (!a || !b || tdp_next_token(&buf) ||
-	    tdp_parse_u64(a, gfn) || tdp_parse_u64(b, nr))
+	if (!b) {
+		pr_warn_ratelimited("%s: '%.40s' is not GFN NR\n", who, a ? a : "");
 		return -EINVAL;
+	}
+	if (c) {
+		pr_warn_ratelimited("%s: '%.40s' after GFN NR\n", who, c);
+		return -EINVAL;
+	}
+	if (tdp_parse_range_u64(who, "GFN", a, gfn) || tdp_parse_range_u64(who, "NR", b, nr))
+		return -EINVAL;
+	if (!*nr) {
+		pr_warn_ratelimited("%s: NR is 0\n", who);
+		return -EINVAL;
+	}
+	if (*gfn >= nr_gfns || *nr > nr_gfns - *gfn) {
+		pr_warn_ratelimited("%s: GFN %llu NR %llu is not inside the guest's %llu frames\n",
+				    who, *gfn, *nr, nr_gfns);
+		return -EINVAL;
+	}
 	return 0;
 }
 
-/* A VM name: a letter, then letters, digits, '_', '-', '.'; not a top-level file. */
+/*
+ * A VM name: a letter, then letters, digits, '_', '-', '.'; not a top-level
+ * file. Create and destroy share the check and its messages.
+ */
 static bool tdp_name_ok(const char *name)
 {
 	size_t i, len = strlen(name);
+	bool ok = len && len < TDP_GUEST_NAME_MAX && isalpha(name[0]);
 
-	if (!len || len >= TDP_GUEST_NAME_MAX || !isalpha(name[0]))
+	for (i = 1; ok && i < len; i++)
+		ok = isalnum(name[i]) || strchr("_.-", name[i]);
+	if (!ok) {
+		pr_warn_ratelimited("bad name '%.40s': a letter first, then up to %d of [A-Za-z0-9_.-]\n",
+				    name, TDP_GUEST_NAME_MAX - 2);
 		return false;
-	for (i = 1; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
-			return false;
-	return strcmp(name, "create") && strcmp(name, "destroy") && strcmp(name, "stats");
+	}
+	if (!strcmp(name, "create") || !strcmp(name, "destroy") || !strcmp(name, "stats")) {
+		pr_warn_ratelimited("bad name '%s': a file of tdproot's has it\n", name);
+		return false;
+	}
+	return true;
 }
 
 enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_NR };
@@ -176,16 +226,15 @@ static const char *const tdp_policy_names[] = { "seed", "pinned" };
 static const char *const tdp_huge_names[] = { NULL, "4k", "2m", "1g" };
 static const char *const tdp_level_names[] = { "4", "5" };
 
-static int tdp_parse_create(char *buf, char **name, struct tdp_vm_params *p)
+/* The arguments after NAME; the ranges are tdp_vm_params_check()'s. */
+static int tdp_parse_create(char *buf, const char *name, struct tdp_vm_params *p)
 {
 	unsigned long seen = 0;
-	char *tok, *val;
+	char who[48], *tok, *val;
+	const char *want;
 	int k, v;
 
-	*name = tdp_next_token(&buf);
-	if (!*name || !tdp_name_ok(*name))
-		return -EINVAL;
-
+	snprintf(who, sizeof(who), "create %s", name);
 	*p = (struct tdp_vm_params) {
 		.mem_bytes = TDP_DEFAULT_MEM,
 		.format = TDP_FMT_EPT,
@@ -195,38 +244,41 @@ static int tdp_parse_create(char *buf, char **name, struct tdp_vm_params *p)
 	};
 
 	while ((tok = tdp_next_token(&buf))) {
-		char arg[48];
-
-		strscpy(arg, tok, sizeof(arg));
-		k = tdp_parse_kv(tok, tdp_create_keys, K_NR, &seen, &val);
+		k = tdp_parse_kv(who, tok, tdp_create_keys, K_NR, &seen, &val);
 		switch (k) {
 		case K_MEM:
 			v = tdp_parse_size(val, &p->mem_bytes);
+			want = "a SIZE (digits, then K, M, G or T if you like; below 16E)";
 			break;
 		case K_BACKING:
 			v = tdp_parse_size(val, &p->backing_bytes);
+			want = "a SIZE (digits, then K, M, G or T if you like; below 16E)";
 			break;
 		case K_FORMAT:
 			v = tdp_parse_choice(val, tdp_format_names, ARRAY_SIZE(tdp_format_names));
 			p->format = v;
+			want = "ept or npt";
 			break;
 		case K_LEVELS:
 			v = tdp_parse_choice(val, tdp_level_names, ARRAY_SIZE(tdp_level_names));
 			p->levels = v + 4;
+			want = "4 or 5";
 			break;
 		case K_POLICY:
 			v = tdp_parse_choice(val, tdp_policy_names, ARRAY_SIZE(tdp_policy_names));
 			p->policy = v;
+			want = "seed or pinned";
 			break;
 		case K_HUGE:
 			v = tdp_parse_choice(val, tdp_huge_names, ARRAY_SIZE(tdp_huge_names));
 			p->leaf_level = v;
+			want = "4k, 2m or 1g";
 			break;
 		default:
-			v = -EINVAL;
+			return -EINVAL;	/* tdp_parse_kv() said why */
 		}
 		if (v < 0) {
-			pr_warn_ratelimited("create %s: bad argument '%s'\n", *name, arg);
+			pr_warn_ratelimited("%s: %s=%.40s is not %s\n", who, tok, val, want);
 			return -EINVAL;
 		}
 	}
@@ -239,7 +291,7 @@ enum { W_PATTERN, W_WRITE_PCT, W_FLIP_MS, W_NR };
 
 static const char *const tdp_workload_keys[W_NR] = { "pattern", "write_pct", "flip_ms" };
 
-static int tdp_parse_workload(char *buf, struct tdp_workload *wl)
+static int tdp_parse_workload(const char *who, char *buf, struct tdp_workload *wl)
 {
 	unsigned long seen = 0;
 	char *tok, *val;
@@ -248,23 +300,38 @@ static int tdp_parse_workload(char *buf, struct tdp_workload *wl)
 
 	*wl = (struct tdp_workload) { .pattern = TDP_PATTERN_IDLE };
 	while ((tok = tdp_next_token(&buf))) {
-		k = tdp_parse_kv(tok, tdp_workload_keys, W_NR, &seen, &val);
+		k = tdp_parse_kv(who, tok, tdp_workload_keys, W_NR, &seen, &val);
+		if (k < 0)
+			return -EINVAL;	/* tdp_parse_kv() said why */
 		if (k == W_PATTERN) {
 			k = tdp_parse_choice(val, tdp_pattern_names, TDP_PATTERN_NR);
+			if (k < 0)
+				pr_warn_ratelimited("%s: pattern=%.40s is not idle, seq, random or hot\n",
+						    who, val);
 			wl->pattern = k;
 		} else if (k == W_WRITE_PCT) {
-			if (tdp_parse_u64(val, &n) || n > 100)
+			if (tdp_parse_u64(val, &n) || n > 100) {
+				pr_warn_ratelimited("%s: write_pct=%.40s is not 0..100\n",
+						    who, val);
 				k = -EINVAL;
+			}
 			wl->write_pct = n;
 		} else if (k == W_FLIP_MS) {
-			if (tdp_parse_u64(val, &n) || n > TDP_MAX_FLIP_MS)
+			if (tdp_parse_u64(val, &n) || n > TDP_MAX_FLIP_MS) {
+				pr_warn_ratelimited("%s: flip_ms=%.40s is not 0..%d\n",
+						    who, val, TDP_MAX_FLIP_MS);
 				k = -EINVAL;
+			}
 			wl->flip_ms = n;
 		}
 		if (k < 0)
 			return -EINVAL;
 	}
-	return test_bit(W_PATTERN, &seen) ? 0 : -EINVAL;
+	if (!test_bit(W_PATTERN, &seen)) {
+		pr_warn_ratelimited("%s: pattern= is missing\n", who);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* ---- per-VM files ---- */
@@ -280,7 +347,8 @@ static int tdp_vcpus_file_store(struct tdp_guest *g, char *buf, int arg)
 	u64 nr;
 
 	if (tdp_parse_u64(buf, &nr) || nr > TDP_MAX_VCPUS) {
-		pr_warn_ratelimited("vm %s: vcpus takes 0..%d\n", g->name, TDP_MAX_VCPUS);
+		pr_warn_ratelimited("%s/vcpus: '%.40s' is not 0..%d\n",
+				    g->name, buf, TDP_MAX_VCPUS);
 		return -EINVAL;
 	}
 	return tdp_vcpus_set_count(g->vcpus, nr);
@@ -299,37 +367,42 @@ static int tdp_workload_file_show(struct seq_file *m, struct tdp_guest *g, int a
 static int tdp_workload_file_store(struct tdp_guest *g, char *buf, int arg)
 {
 	struct tdp_workload wl;
+	char who[48];
 
-	if (tdp_parse_workload(buf, &wl)) {
-		pr_warn_ratelimited("vm %s: workload takes pattern=idle|seq|random|hot [write_pct=0..100] [flip_ms=0..%d]\n",
-				    g->name, TDP_MAX_FLIP_MS);
+	snprintf(who, sizeof(who), "%s/workload", g->name);
+	if (tdp_parse_workload(who, buf, &wl))
 		return -EINVAL;
-	}
 	tdp_vcpus_set_workload(g->vcpus, &wl);
 	return 0;
 }
 
 static int tdp_populate_file_store(struct tdp_guest *g, char *buf, int arg)
 {
+	char who[48];
 	u64 gfn, nr;
 
-	if (tdp_parse_range(buf, &gfn, &nr))
+	snprintf(who, sizeof(who), "%s/populate", g->name);
+	if (tdp_parse_range(who, buf, tdp_vm_nr_gfns(g->vm), &gfn, &nr))
 		return -EINVAL;
 	return tdp_vm_populate(g->vm, gfn, nr);
 }
 
 static int tdp_zap_all_file_store(struct tdp_guest *g, char *buf, int arg)
 {
-	if (strcmp(buf, "1"))
+	if (strcmp(buf, "1")) {
+		pr_warn_ratelimited("%s/zap_all: '%.40s' is not 1\n", g->name, buf);
 		return -EINVAL;
+	}
 	return tdp_vm_zap_all(g->vm);
 }
 
 static int tdp_zap_range_file_store(struct tdp_guest *g, char *buf, int arg)
 {
+	char who[48];
 	u64 gfn, nr;
 
-	if (tdp_parse_range(buf, &gfn, &nr))
+	snprintf(who, sizeof(who), "%s/zap_range", g->name);
+	if (tdp_parse_range(who, buf, tdp_vm_nr_gfns(g->vm), &gfn, &nr))
 		return -EINVAL;
 	return tdp_vm_zap_range(g->vm, gfn, nr);
 }
@@ -357,8 +430,11 @@ static int tdp_hist_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
 
 static int tdp_hist_file_store(struct tdp_guest *g, char *buf, int arg)
 {
-	if (strcmp(buf, "0"))
+	if (strcmp(buf, "0")) {
+		pr_warn_ratelimited("%s/hist/%s: '%.40s' is not 0 (0 resets it)\n",
+				    g->name, tdp_hist_names[arg], buf);
 		return -EINVAL;
+	}
 	tdp_hist_reset(tdp_vm_stats(g->vm), arg);
 	return 0;
 }
@@ -373,11 +449,26 @@ static const struct tdp_file_op tdp_vm_file_ops[] = {
 	{ "roots", 0400, false, tdp_roots_file_show, NULL },
 	{ "lock_hold", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
 	  TDP_HIST_LOCK_HOLD },
+	{ "lock_hold_shared", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
+	  TDP_HIST_LOCK_HOLD_SHARED },
+	{ "lock_hold_exclusive", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
+	  TDP_HIST_LOCK_HOLD_EXCLUSIVE },
 	{ "vcpu_stall", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
 	  TDP_HIST_VCPU_STALL },
 };
 
 /* ---- file operations shared by every file ---- */
+
+/* How messages name @f: "create", "vm0/vcpus", "vm0/hist/lock_hold". */
+static const char *tdp_file_path(const struct tdp_file *f, char *buf, size_t len)
+{
+	if (f->g)
+		snprintf(buf, len, "%s/%s%s", f->g->name, f->op->in_hist ? "hist/" : "",
+			 f->op->name);
+	else
+		strscpy(buf, f->op->name, len);
+	return buf;
+}
 
 static int tdp_file_show(struct seq_file *m, void *unused)
 {
@@ -389,11 +480,17 @@ static int tdp_file_show(struct seq_file *m, void *unused)
 static int tdp_file_open(struct inode *inode, struct file *file)
 {
 	struct tdp_file *f = inode->i_private;
+	char path[64];
 
 	/* Root bypasses the mode bits, so refuse the unsupported direction here. */
-	if (((file->f_mode & FMODE_READ) && !f->op->show) ||
-	    ((file->f_mode & FMODE_WRITE) && !f->op->store))
+	if ((file->f_mode & FMODE_READ) && !f->op->show) {
+		pr_warn_ratelimited("%s is write-only\n", tdp_file_path(f, path, sizeof(path)));
 		return -EPERM;
+	}
+	if ((file->f_mode & FMODE_WRITE) && !f->op->store) {
+		pr_warn_ratelimited("%s is read-only\n", tdp_file_path(f, path, sizeof(path)));
+		return -EPERM;
+	}
 	return single_open(file, tdp_file_show, f);
 }
 
@@ -401,19 +498,29 @@ static ssize_t tdp_file_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	struct tdp_file *f = ((struct seq_file *)file->private_data)->private;
-	char *buf;
+	char path[64], *buf;
 	int ret;
 
-	if (!count || count >= PAGE_SIZE)
+	if (!count) {
+		pr_warn_ratelimited("%s: empty write\n", tdp_file_path(f, path, sizeof(path)));
 		return -EINVAL;
+	}
+	if (count >= PAGE_SIZE) {
+		pr_warn_ratelimited("%s: %zu bytes, more than %lu\n",
+				    tdp_file_path(f, path, sizeof(path)), count, PAGE_SIZE - 1);
+		return -EINVAL;
+	}
 	buf = memdup_user_nul(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	/* A NUL inside the write is malformed, not a terminator. */
-	if (strlen(buf) != count)
+	if (strlen(buf) != count) {
+		pr_warn_ratelimited("%s: a NUL at byte %zu of %zu\n",
+				    tdp_file_path(f, path, sizeof(path)), strlen(buf), count);
 		ret = -EINVAL;
-	else
+	} else {
 		ret = f->op->store(f->g, strim(buf), f->op->arg);
+	}
 	kfree(buf);
 	return ret ? ret : count;
 }
@@ -482,6 +589,34 @@ static int tdp_guest_files(struct tdp_guest *g)
 	return 0;
 }
 
+/*
+ * Every refusal of a create that costs nothing, in the order README.md's
+ * table lists them: the name, whether it is taken, the arguments and their
+ * ranges, and last whether this machine has the memory. A taken name is
+ * -EEXIST whatever follows it.
+ */
+static int tdp_create_check(char *buf, char **name, struct tdp_vm_params *params)
+{
+	int ret;
+
+	lockdep_assert_held(&tdp_guests_lock);
+	*name = tdp_next_token(&buf);
+	if (!*name) {
+		pr_warn_ratelimited("create: no NAME; create takes NAME [key=value]...\n");
+		return -EINVAL;
+	}
+	if (!tdp_name_ok(*name))
+		return -EINVAL;
+	if (tdp_guest_find(*name)) {
+		pr_warn_ratelimited("create: %s exists\n", *name);
+		return -EEXIST;
+	}
+	ret = tdp_parse_create(buf, *name, params);
+	if (ret)
+		return ret;
+	return tdp_vm_params_check(params, *name);
+}
+
 static int tdp_create_store(struct tdp_guest *unused, char *buf, int arg)
 {
 	struct tdp_vm_params params;
@@ -489,24 +624,17 @@ static int tdp_create_store(struct tdp_guest *unused, char *buf, int arg)
 	char *name;
 	int ret;
 
-	if (tdp_parse_create(buf, &name, &params)) {
-		pr_warn_ratelimited("create takes \"NAME [mem=SIZE] [backing=SIZE] [format=ept|npt] [levels=4|5] [policy=seed|pinned] [huge=4k|2m|1g]\"\n");
-		return -EINVAL;
-	}
-	ret = tdp_vm_params_check(&params);
+	mutex_lock(&tdp_guests_lock);
+	ret = tdp_create_check(buf, &name, &params);
 	if (ret)
-		return ret;
-
+		goto unlock;
 	g = kzalloc(struct_size(g, files, ARRAY_SIZE(tdp_vm_file_ops)), GFP_KERNEL);
-	if (!g)
-		return -ENOMEM;
+	if (!g) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
 	strscpy(g->name, name, sizeof(g->name));
 
-	mutex_lock(&tdp_guests_lock);
-	if (tdp_guest_find(name)) {
-		ret = -EEXIST;
-		goto fail;
-	}
 	g->vm = tdp_vm_create(&params, name);
 	if (IS_ERR(g->vm)) {
 		ret = PTR_ERR(g->vm);
@@ -533,6 +661,7 @@ static int tdp_create_store(struct tdp_guest *unused, char *buf, int arg)
 
 fail:
 	tdp_guest_free(g);
+unlock:
 	mutex_unlock(&tdp_guests_lock);
 	return ret;
 }

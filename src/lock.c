@@ -11,8 +11,13 @@ static u64 tdp_lock_account(struct tdp_lock *lk)
 {
 	u64 held = ktime_get_ns() - lk->start_ns;
 
-	tdp_stat_max(lk->stats, TDP_STAT_max_lock_hold_ns, held);
-	tdp_hist_record(lk->stats, TDP_HIST_LOCK_HOLD, held);
+	if (lk->shared) {
+		tdp_stat_max(lk->stats, TDP_STAT_max_lock_hold_shared_ns, held);
+		tdp_hist_record(lk->stats, TDP_HIST_LOCK_HOLD_SHARED, held);
+	} else {
+		tdp_stat_max(lk->stats, TDP_STAT_max_lock_hold_exclusive_ns, held);
+		tdp_hist_record(lk->stats, TDP_HIST_LOCK_HOLD_EXCLUSIVE, held);
+	}
 	return held;
 }
 

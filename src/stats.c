@@ -30,13 +30,30 @@ const char *const tdp_stat_names[TDP_STAT_NR] = {
 	[TDP_STAT_accesses] = "accesses",
 	[TDP_STAT_integrity_errors] = "integrity_errors",
 	[TDP_STAT_invariant_errors] = "invariant_errors",
-	[TDP_STAT_max_lock_hold_ns] = "max_lock_hold_ns",
+	[TDP_STAT_max_lock_hold_shared_ns] = "max_lock_hold_shared_ns",
+	[TDP_STAT_max_lock_hold_exclusive_ns] = "max_lock_hold_exclusive_ns",
 };
 
-const char *const tdp_hist_names[TDP_HIST_NR] = {
-	[TDP_HIST_LOCK_HOLD] = "lock_hold",
+const char *const tdp_hist_names[TDP_HIST_VIEWS] = {
+	[TDP_HIST_LOCK_HOLD_SHARED] = "lock_hold_shared",
+	[TDP_HIST_LOCK_HOLD_EXCLUSIVE] = "lock_hold_exclusive",
 	[TDP_HIST_VCPU_STALL] = "vcpu_stall",
+	[TDP_HIST_LOCK_HOLD] = "lock_hold",
 };
+
+static bool tdp_stat_is_max(enum tdp_stat stat)
+{
+	return stat == TDP_STAT_max_lock_hold_shared_ns ||
+	       stat == TDP_STAT_max_lock_hold_exclusive_ns;
+}
+
+/* The recorded histograms behind @id: itself, or both lock-hold ones. */
+static unsigned long tdp_hist_parts(enum tdp_hist_id id)
+{
+	if (id == TDP_HIST_LOCK_HOLD)
+		return BIT(TDP_HIST_LOCK_HOLD_SHARED) | BIT(TDP_HIST_LOCK_HOLD_EXCLUSIVE);
+	return BIT(id);
+}
 
 void tdp_atomic64_max(atomic64_t *a, u64 val)
 {
@@ -66,7 +83,7 @@ s64 tdp_stat_read(struct tdp_stats *s, enum tdp_stat stat)
 	for_each_possible_cpu(cpu) {
 		s64 c = READ_ONCE(per_cpu_ptr(s->cpu, cpu)->v[stat]);
 
-		if (stat == TDP_STAT_max_lock_hold_ns)
+		if (tdp_stat_is_max(stat))
 			v = max(v, c);
 		else
 			v += c;
@@ -113,18 +130,22 @@ static u64 tdp_hist_floor(unsigned int i)
 
 void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns)
 {
+	if (WARN_ON_ONCE(id >= TDP_HIST_NR))
+		return;
 	this_cpu_inc(s->cpu->hist[id][min_t(unsigned int, tdp_hist_bucket(ns),
 					    TDP_HIST_BUCKETS - 1)]);
 }
 
 void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id)
 {
-	unsigned int i;
+	unsigned long parts = tdp_hist_parts(id);
+	unsigned int i, h;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < TDP_HIST_BUCKETS; i++)
-			WRITE_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[id][i], 0);
+	for_each_set_bit(h, &parts, TDP_HIST_NR)
+		for_each_possible_cpu(cpu)
+			for (i = 0; i < TDP_HIST_BUCKETS; i++)
+				WRITE_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[h][i], 0);
 }
 
 /* Print a nanosecond bound the way people read it: 512ns, 33us, 1ms, 2s. */
@@ -166,14 +187,16 @@ void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id)
 {
 	u64 cnt[TDP_HIST_BUCKETS], line[TDP_HIST_OCTAVES] = {}, total = 0, peak = 0;
 	int i, first = -1, last = -1, last_bucket = -1;
+	unsigned long parts = tdp_hist_parts(id);
 
 	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
-		unsigned int l = tdp_hist_line(i);
+		unsigned int l = tdp_hist_line(i), h;
 		int cpu;
 
 		cnt[i] = 0;
-		for_each_possible_cpu(cpu)
-			cnt[i] += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[id][i]);
+		for_each_set_bit(h, &parts, TDP_HIST_NR)
+			for_each_possible_cpu(cpu)
+				cnt[i] += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[h][i]);
 		if (!cnt[i])
 			continue;
 		total += cnt[i];
@@ -212,7 +235,9 @@ void tdp_stats_show(struct seq_file *m, struct tdp_stats *s)
 		v[i] = tdp_stat_read(s, i);
 		seq_printf(m, "%s %lld\n", tdp_stat_names[i], (s64)v[i]);
 	}
-	seq_printf(m, "roots_live %lld\npt_pages_live %lld\n",
+	seq_printf(m, "roots_live %lld\npt_pages_live %lld\nmax_lock_hold_ns %lld\n",
 		   (s64)(v[TDP_STAT_roots_allocated] - v[TDP_STAT_roots_freed]),
-		   (s64)(v[TDP_STAT_pt_pages_allocated] - v[TDP_STAT_pt_pages_freed]));
+		   (s64)(v[TDP_STAT_pt_pages_allocated] - v[TDP_STAT_pt_pages_freed]),
+		   (s64)max(v[TDP_STAT_max_lock_hold_shared_ns],
+			    v[TDP_STAT_max_lock_hold_exclusive_ns]));
 }

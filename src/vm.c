@@ -37,29 +37,80 @@ static unsigned int tdp_leaf_shift(int leaf_level)
 	return (leaf_level - 1) * TDP_PT_SHIFT;
 }
 
-int tdp_vm_params_check(const struct tdp_vm_params *p)
+/*
+ * @bytes for a message in SIZE's units: exactly, in the largest unit that
+ * divides it ("1536M", "5000"), or with @approx in the largest unit it
+ * reaches, to one decimal ("3.8G").
+ */
+static const char *tdp_size_str(char *buf, size_t len, u64 bytes, bool approx)
+{
+	static const char units[] = "KMGT";
+	int u;
+
+	for (u = sizeof(units) - 2; u >= 0; u--) {
+		unsigned int shift = 10 * (u + 1);
+		u64 rest = bytes & ((1ULL << shift) - 1);
+
+		if (bytes < (1ULL << shift) || (rest && !approx))
+			continue;
+		if (rest)	/* the one decimal: rest * 10 < 10 << shift */
+			snprintf(buf, len, "%llu.%c%c", bytes >> shift,
+				 '0' + (char)((rest * 10) >> shift), units[u]);
+		else
+			snprintf(buf, len, "%llu%c", bytes >> shift, units[u]);
+		return buf;
+	}
+	snprintf(buf, len, "%llu", bytes);
+	return buf;
+}
+
+int tdp_vm_params_check(const struct tdp_vm_params *p, const char *name)
 {
 	unsigned int block_order = min(tdp_leaf_shift(p->leaf_level), TDP_MAX_BLOCK_ORDER);
 	u64 leaf_bytes = PAGE_SIZE << tdp_leaf_shift(p->leaf_level);
 	u64 block_bytes = PAGE_SIZE << block_order;
+	u64 width = tdp_max_gfn(p->levels) << PAGE_SHIFT;
+	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+	char mem[24], backing[24], limit[24];
 
-	if (p->levels != 4 && p->levels != 5)
-		return -EINVAL;
-	if (!p->mem_bytes || p->mem_bytes % leaf_bytes ||
-	    p->mem_bytes > (tdp_max_gfn(p->levels) << PAGE_SHIFT)) {
-		pr_warn_ratelimited("mem=%llu must be a non-zero multiple of the leaf size (%llu) within the %d-level address width\n",
-				    p->mem_bytes, leaf_bytes, p->levels);
+	if (p->levels != 4 && p->levels != 5) {
+		pr_warn_ratelimited("create %s: levels=%d is not 4 or 5\n", name, p->levels);
 		return -EINVAL;
 	}
-	if (!p->backing_bytes || p->backing_bytes % block_bytes ||
-	    p->backing_bytes > p->mem_bytes) {
-		pr_warn_ratelimited("backing=%llu must be a non-zero multiple of %llu and at most mem\n",
-				    p->backing_bytes, block_bytes);
+	tdp_size_str(mem, sizeof(mem), p->mem_bytes, false);
+	tdp_size_str(backing, sizeof(backing), p->backing_bytes, false);
+	if (!p->mem_bytes || !p->backing_bytes) {
+		pr_warn_ratelimited("create %s: mem=%s backing=%s: a VM needs both\n",
+				    name, mem, backing);
 		return -EINVAL;
 	}
-	if ((p->backing_bytes >> PAGE_SHIFT) > totalram_pages() / 2) {
-		pr_warn_ratelimited("backing=%llu is more than half of RAM\n",
-				    p->backing_bytes);
+	if (p->mem_bytes % leaf_bytes) {
+		pr_warn_ratelimited("create %s: mem=%s is not a multiple of the leaf size (%s)\n",
+				    name, mem,
+				    tdp_size_str(limit, sizeof(limit), leaf_bytes, false));
+		return -EINVAL;
+	}
+	if (p->mem_bytes > width) {
+		pr_warn_ratelimited("create %s: mem=%s is more than %d levels map (%s)\n",
+				    name, mem, p->levels,
+				    tdp_size_str(limit, sizeof(limit), width, false));
+		return -EINVAL;
+	}
+	if (p->backing_bytes % block_bytes) {
+		pr_warn_ratelimited("create %s: backing=%s is not a multiple of the block size (%s)\n",
+				    name, backing,
+				    tdp_size_str(limit, sizeof(limit), block_bytes, false));
+		return -EINVAL;
+	}
+	if (p->backing_bytes > p->mem_bytes) {
+		pr_warn_ratelimited("create %s: backing=%s is more than mem=%s\n",
+				    name, backing, mem);
+		return -EINVAL;
+	}
+	/* Last: the only check that depends on the machine. */
+	if (p->backing_bytes > ram / 2) {
+		pr_warn_ratelimited("create %s: backing=%s is more than half of RAM (%s)\n",
+				    name, backing, tdp_size_str(limit, sizeof(limit), ram, true));
 		return -ENOMEM;
 	}
 	return 0;
@@ -169,7 +220,7 @@ struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *nam
 	struct tdp_vm *vm;
 	int ret;
 
-	ret = tdp_vm_params_check(params);
+	ret = tdp_vm_params_check(params, name);
 	if (ret)
 		return ERR_PTR(ret);
 

@@ -311,9 +311,10 @@ static void progress(double start, long long *last_faults, double *last_t)
 
 	human(fps, sizeof(fps), (faults - *last_faults) / (now - *last_t), "");
 	human(acc, sizeof(acc), tdp_vm_stat(vm, "accesses"), "");
-	human_ns(hold, sizeof(hold), tdp_vm_stat(vm, "max_lock_hold_ns"));
+	/* Exclusive holds are the ones that delay faults; shared ones block only writers. */
+	human_ns(hold, sizeof(hold), tdp_vm_stat(vm, "max_lock_hold_exclusive_ns"));
 	fprintf(stdout,
-		"[%4.0fs] faults/s %7s  accesses %7s  zaps_all %5lld  zaps_range %6lld  roots %2lld  reloads %6lld  flips %6lld  max_hold %s\n",
+		"[%4.0fs] faults/s %7s  accesses %7s  zaps_all %5lld  zaps_range %6lld  roots %2lld  reloads %6lld  flips %6lld  max_excl_hold %s\n",
 		now - start, fps, acc, tdp_vm_stat(vm, "zaps_all"), tdp_vm_stat(vm, "zaps_range"),
 		tdp_vm_stat(vm, "roots_live"), tdp_vm_stat(vm, "vcpu_reloads"),
 		tdp_vm_stat(vm, "role_flips"), hold);
@@ -336,7 +337,8 @@ int main(int argc, char **argv)
 {
 	pthread_t threads[40];
 	int nthreads = 0, i, kmsg, splat_count;
-	long long base_roots, base_pt, faults, zaps_all, zaps_range, reloads, hold, integrity;
+	long long base_roots, base_pt, faults, zaps_all, zaps_range, reloads, integrity;
+	long long hold, hold_shared, hold_excl;
 	long long invariant, last_faults = 0;
 	double start, last_t, elapsed;
 	char *stats;
@@ -375,7 +377,7 @@ int main(int argc, char **argv)
 			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge),
 		    "create")) {
 		fprintf(stdout,
-			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 integrity_errors=0\n");
+			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 max_lock_hold_shared_ns=0 max_lock_hold_exclusive_ns=0 integrity_errors=0\n");
 		return 1;
 	}
 	checked(tdp_writef("stress/workload", "pattern=%s write_pct=%d flip_ms=%d",
@@ -410,6 +412,8 @@ int main(int argc, char **argv)
 	zaps_range = tdp_vm_stat(vm, "zaps_range");
 	reloads = tdp_vm_stat(vm, "vcpu_reloads");
 	hold = tdp_vm_stat(vm, "max_lock_hold_ns");
+	hold_shared = tdp_vm_stat(vm, "max_lock_hold_shared_ns");
+	hold_excl = tdp_vm_stat(vm, "max_lock_hold_exclusive_ns");
 	integrity = tdp_vm_stat(vm, "integrity_errors");
 	invariant = tdp_vm_stat(vm, "invariant_errors");
 	printf("\nsummary (VM %s)\n", vm);
@@ -427,7 +431,10 @@ int main(int argc, char **argv)
 		}
 		free(stats);
 	}
-	print_file("lock hold times (every mmu_lock hold):", "stress/hist/lock_hold");
+	print_file("exclusive lock holds (mmu_lock for write: faults wait for these):",
+		   "stress/hist/lock_hold_exclusive");
+	print_file("shared lock holds (mmu_lock for read: only writers wait):",
+		   "stress/hist/lock_hold_shared");
 	print_file("vCPU stalls (reload request -> next access):", "stress/hist/vcpu_stall");
 
 	checked(tdp_writef("destroy", "%s", vm), "destroy");
@@ -458,8 +465,8 @@ int main(int argc, char **argv)
 		pass = false;
 	}
 	fprintf(stdout,
-		"\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld integrity_errors=%lld\n",
+		"\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld max_lock_hold_shared_ns=%lld max_lock_hold_exclusive_ns=%lld integrity_errors=%lld\n",
 		pass ? "pass" : "fail", elapsed, faults, zaps_all, zaps_range, reloads, hold,
-		integrity);
+		hold_shared, hold_excl, integrity);
 	return pass ? 0 : 1;
 }

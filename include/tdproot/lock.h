@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A held mmu_lock. Every acquisition goes through these helpers so each hold
- * (acquire to release, or acquire to yield) is timed into max_lock_hold_ns
- * and the lock_hold histogram, and so code deep in a walk knows whether it
- * holds the lock shared or exclusive when it has to yield.
+ * (acquire to release, or acquire to yield) is timed into
+ * max_lock_hold_{shared,exclusive}_ns and the matching lock_hold histogram,
+ * and so code deep in a walk knows whether it holds the lock shared or
+ * exclusive when it has to yield.
  */
 #ifndef _TDPROOT_LOCK_H
 #define _TDPROOT_LOCK_H

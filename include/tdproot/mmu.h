@@ -49,12 +49,16 @@ struct tdp_vm_params {
 struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *name);
 
 /**
- * tdp_vm_params_check() - Validate VM parameters.
+ * tdp_vm_params_check() - Validate VM parameters: the ranges first, then
+ * whether this machine has the memory.
  * @params: the parameters.
+ * @name: the VM's name, for messages.
  *
- * Return: 0, or -EINVAL with a ratelimited message saying what is wrong.
+ * Return: 0, -EINVAL for a value out of range or -ENOMEM for backing
+ * memory above half of RAM, each with a ratelimited message that names the
+ * value.
  */
-int tdp_vm_params_check(const struct tdp_vm_params *params);
+int tdp_vm_params_check(const struct tdp_vm_params *params, const char *name);
 
 /**
  * tdp_vm_count() - Number of VMs that exist.

@@ -14,8 +14,11 @@
 #include <linux/types.h>
 
 /*
- * Counters only grow, except leaf_sptes (entries mapped now) and
- * max_lock_hold_ns (a maximum). tdp_stat_names[] spells them for debugfs.
+ * Counters only grow, except leaf_sptes (entries mapped now) and the
+ * max_lock_hold_* maxima. A shared hold of mmu_lock delays only writers, an
+ * exclusive one delays every fault, so the two are kept apart; the overall
+ * max_lock_hold_ns is derived when read. tdp_stat_names[] spells them for
+ * debugfs.
  */
 enum tdp_stat {
 	TDP_STAT_roots_allocated,
@@ -38,7 +41,8 @@ enum tdp_stat {
 	TDP_STAT_accesses,
 	TDP_STAT_integrity_errors,
 	TDP_STAT_invariant_errors,
-	TDP_STAT_max_lock_hold_ns,
+	TDP_STAT_max_lock_hold_shared_ns,
+	TDP_STAT_max_lock_hold_exclusive_ns,
 	TDP_STAT_NR
 };
 
@@ -53,16 +57,23 @@ enum tdp_stat {
 #define TDP_HIST_OCTAVES	40
 #define TDP_HIST_BUCKETS	((TDP_HIST_OCTAVES - TDP_HIST_SUB_SHIFT + 1) * TDP_HIST_SUB)
 
+/*
+ * Recorded histograms, then TDP_HIST_LOCK_HOLD: not recorded, the sum of
+ * the shared and exclusive ones whenever it is shown or reset.
+ */
 enum tdp_hist_id {
-	TDP_HIST_LOCK_HOLD,
+	TDP_HIST_LOCK_HOLD_SHARED,
+	TDP_HIST_LOCK_HOLD_EXCLUSIVE,
 	TDP_HIST_VCPU_STALL,
-	TDP_HIST_NR
+	TDP_HIST_NR,
+	TDP_HIST_LOCK_HOLD = TDP_HIST_NR,
+	TDP_HIST_VIEWS
 };
 
 /*
  * One CPU's share. Faults on different CPUs must not bounce a shared cache
  * line for every counter they bump, so counters and histograms are per CPU
- * and summed when read; max_lock_hold_ns is a per-CPU maximum.
+ * and summed when read; the max_lock_hold_* maxima are per-CPU maxima.
  */
 struct tdp_stats_cpu {
 	s64 v[TDP_STAT_NR];
@@ -75,7 +86,7 @@ struct tdp_stats {
 
 extern struct tdp_stats tdp_global_stats;
 extern const char *const tdp_stat_names[TDP_STAT_NR];
-extern const char *const tdp_hist_names[TDP_HIST_NR];
+extern const char *const tdp_hist_names[TDP_HIST_VIEWS];
 
 /**
  * tdp_stats_init() - Allocate a set of statistics, all zero.
@@ -112,7 +123,7 @@ static inline void tdp_stat_inc(struct tdp_stats *s, enum tdp_stat stat)
 
 /**
  * tdp_stat_read() - Current value of a counter, summed over CPUs (or, for
- * max_lock_hold_ns, the largest).
+ * a max_lock_hold_* maximum, the largest).
  * @s: the statistics.
  * @stat: which counter.
  *
@@ -138,7 +149,7 @@ void tdp_stat_max(struct tdp_stats *s, enum tdp_stat stat, u64 val);
 /**
  * tdp_hist_record() - Count one latency sample.
  * @s: the VM's statistics.
- * @id: which histogram.
+ * @id: which histogram, one that is recorded (below TDP_HIST_NR).
  * @ns: the sample in nanoseconds.
  */
 void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns);
@@ -146,7 +157,7 @@ void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns);
 /**
  * tdp_hist_reset() - Empty a histogram.
  * @s: the VM's statistics.
- * @id: which histogram.
+ * @id: which histogram; TDP_HIST_LOCK_HOLD empties both lock-hold ones.
  */
 void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id);
 
@@ -155,13 +166,13 @@ void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id);
  * two: bucket, count, a bar), then p50, p99 and max from the finer buckets.
  * @m: the seq_file of a debugfs read.
  * @s: the VM's statistics.
- * @id: which histogram.
+ * @id: which histogram; TDP_HIST_LOCK_HOLD sums both lock-hold ones.
  */
 void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id);
 
 /**
  * tdp_stats_show() - Print every counter as "key value" lines, with the
- * derived gauges roots_live and pt_pages_live.
+ * derived values roots_live, pt_pages_live and max_lock_hold_ns.
  * @m: the seq_file of a debugfs read.
  * @s: the statistics to print.
  */
