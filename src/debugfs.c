@@ -557,15 +557,24 @@ static struct tdp_guest *tdp_guest_find(const char *name)
 	return NULL;
 }
 
-/* Tear down a guest already off the list. */
-static void tdp_guest_free(struct tdp_guest *g)
+/* Tear down a guest's files, vCPUs and VM; the guest itself stays. */
+static void tdp_guest_teardown(struct tdp_guest *g)
 {
 	/* Waits for every operation in flight on this guest's files. */
 	debugfs_remove_recursive(g->dir);
+	g->dir = NULL;
 	if (g->vcpus)
 		tdp_vcpus_destroy(g->vcpus);
+	g->vcpus = NULL;
 	if (g->vm)
 		tdp_vm_destroy(g->vm);
+	g->vm = NULL;
+}
+
+/* Tear down and free a guest already off the list. */
+static void tdp_guest_free(struct tdp_guest *g)
+{
+	tdp_guest_teardown(g);
 	kfree(g);
 }
 
@@ -660,6 +669,9 @@ static int tdp_create_store(struct tdp_guest *unused, char *buf, int arg)
 	return 0;
 
 fail:
+	/* A write may already be in flight on the files made so far: stop it. */
+	if (g->vm)
+		tdp_vm_kill(g->vm);
 	tdp_guest_free(g);
 unlock:
 	mutex_unlock(&tdp_guests_lock);
@@ -689,13 +701,15 @@ static int tdp_destroy_store(struct tdp_guest *unused, char *buf, int arg)
 	if (!g)
 		return -ENOENT;
 
-	/* Waits for the writes in flight, which stop at their next batch. */
-	debugfs_remove_recursive(g->dir);
-	g->dir = NULL;
+	/*
+	 * Waits for the writes in flight, which stop at their next batch; the
+	 * guest leaves the list, freeing its name, only once its VM is gone.
+	 */
+	tdp_guest_teardown(g);
 	mutex_lock(&tdp_guests_lock);
 	list_del(&g->node);
 	mutex_unlock(&tdp_guests_lock);
-	tdp_guest_free(g);
+	kfree(g);
 	return 0;
 }
 

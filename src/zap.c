@@ -62,6 +62,11 @@ static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
  * Whether every root allocated up to id @gen has been zapped to its end. A
  * root that is no longer listed was zapped before it was unlinked.
  */
+/*
+ * Whether every root invalidated by zap_all's generation @gen has been
+ * zapped. Only invalid roots are waited for: a valid root that old would be
+ * an invariant error, reported once by the caller, never a wait forever.
+ */
 static bool tdp_old_roots_zapped(struct tdp_vm *vm, u64 gen)
 {
 	struct tdp_root *root;
@@ -70,13 +75,31 @@ static bool tdp_old_roots_zapped(struct tdp_vm *vm, u64 gen)
 	rcu_read_lock();
 	list_for_each_entry_rcu(root, &vm->roots, link) {
 		/* Pairs with the release at the end of tdp_zap_root(). */
-		if (root->id <= gen && !smp_load_acquire(&root->zapped)) {
+		if (root->id <= gen && READ_ONCE(root->invalid) &&
+		    !smp_load_acquire(&root->zapped)) {
 			done = false;
 			break;
 		}
 	}
 	rcu_read_unlock();
 	return done;
+}
+
+/* Whether a root of generation @gen or older escaped invalidation. */
+static bool tdp_old_root_valid(struct tdp_vm *vm, u64 gen)
+{
+	struct tdp_root *root;
+	bool found = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link) {
+		if (root->id <= gen && !READ_ONCE(root->invalid)) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 int tdp_vm_zap_all(struct tdp_vm *vm)
@@ -106,7 +129,10 @@ int tdp_vm_zap_all(struct tdp_vm *vm)
 	 * populate, zap_range) that is still zapping it: wait for that zap
 	 * too, so nothing older than this call maps memory when it returns.
 	 */
+	/* The zaps waited for take mmu_lock. */
+	lockdep_assert_not_held(&vm->mmu_lock);
 	wait_event(vm->zap_wq, tdp_old_roots_zapped(vm, gen));
+	TDP_WARN(vm, tdp_old_root_valid(vm, gen));
 	tdp_vm_wait_clients(vm, true, target);
 	tdp_wait_frees(vm);
 	tdp_stat_inc(&vm->stats, TDP_STAT_zaps_all);
