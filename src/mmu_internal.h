@@ -112,18 +112,19 @@ static inline bool tdp_role_equal(struct tdp_role a, struct tdp_role b)
 	return a.format == b.format && a.levels == b.levels && a.as_id == b.as_id;
 }
 
-/* pt.c: page-table pages and the teardown of entries and subtrees. */
+/* pt.c: page-table pages and the teardown of unlinked subtrees. */
 int tdp_pt_cache_topup(struct tdp_pt_cache *cache, int min);
 struct page *tdp_pt_cache_pop(struct tdp_pt_cache *cache);
 void tdp_pt_account(struct tdp_vm *vm, struct page *page);
 void tdp_pt_uninstall(struct tdp_vm *vm, u64 *pt);
 void tdp_pt_poison(u64 *pt);
-bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_iter *iter,
-		  u64 *zapped);
-void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
+u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level, int *tables);
 void tdp_free_deferred(struct tdp_vm *vm, struct rcu_head *head, rcu_callback_t fn);
 void tdp_free_done(struct tdp_vm *vm);
 void tdp_wait_frees(struct tdp_vm *vm);
+
+/* zap.c: entries and whole roots. */
+void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
 
 /* root.c: references, the root list and its iterators. */
 bool tdp_get_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);

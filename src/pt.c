@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Page-table pages: allocation ahead of the lock, deferred freeing, and the
- * teardown of entries and whole subtrees. A table that is unlinked may still
- * be read by lockless walkers (vCPUs) until a grace period has passed, so it
- * is frozen entry by entry and only then handed to RCU.
+ * teardown of subtrees that a zap unlinked. A table that is unlinked may
+ * still be read by lockless walkers (vCPUs) until a grace period has passed,
+ * so it is frozen entry by entry and only then handed to RCU.
  */
 
 #include <linux/gfp.h>
 #include <linux/io.h>
-#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 
 #include <tdproot/fail.h>
 
 #include "mmu_internal.h"
-#include "tdproot_trace.h"
 
 int tdp_pt_cache_topup(struct tdp_pt_cache *cache, int min)
 {
@@ -119,7 +117,7 @@ static u64 tdp_freeze_spte(struct tdp_vm *vm, u64 *sptep)
  * walker, visits an unlinked subtree: it is at most TDP_MAX_LEVEL deep and
  * nobody else can reach the subtree, so it never yields.
  */
-static u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level, int *tables)
+u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level, int *tables)
 {
 	u64 leaves = 0;
 	int i;
@@ -138,98 +136,4 @@ static u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level, int *tables)
 	tdp_pt_uninstall(vm, pt);
 	(*tables)++;
 	return leaves;
-}
-
-bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_iter *iter,
-		  u64 *zapped)
-{
-	u64 old = iter->old_spte;
-	u64 leaves = 1;
-	int tables = 0;
-
-	/*
-	 * After a yield the entry may have changed or been unlinked: the
-	 * caller must step the walk (which restarts it) before acting again.
-	 */
-	if (TDP_WARN(vm, iter->yielded))
-		return true;
-
-	/*
-	 * Freeze first: from here until the final store this thread owns the
-	 * entry, and concurrent atomic writers see FROZEN and retry.
-	 */
-	if (tdp_spte_frozen(old) || !try_cmpxchg64(iter->sptep, &iter->old_spte,
-						   TDP_SPTE_FROZEN)) {
-		cpu_relax();
-		iter->old_spte = tdp_read_spte(iter->sptep);
-		return false;
-	}
-
-	if (!tdp_spte_leaf(old, iter->level)) {
-		leaves = tdp_pt_teardown(vm, phys_to_virt(old & TDP_SPTE_PFN_MASK),
-					 iter->level - 1, &tables);
-		atomic_sub(tables, &root->pt_pages);
-	}
-	tdp_stat_add(&vm->stats, TDP_STAT_leaf_sptes, -(s64)leaves);
-	*zapped += leaves;
-
-	/* Pairs with the READ_ONCE of lockless walkers: the entry is now empty. */
-	smp_store_release(iter->sptep, 0);
-	iter->old_spte = 0;
-	return true;
-}
-
-/* Zap every entry at @zap_level or above whose subtree is at most that level. */
-static void tdp_zap_root_level(struct tdp_vm *vm, struct tdp_root *root,
-			       int zap_level, struct tdp_lock *lk, u64 *zapped)
-{
-	int levels = root->role.levels;
-	struct tdp_iter iter;
-
-	for_each_tdp_pte_min_level(iter, root->pt, levels, zap_level, 0,
-				   tdp_max_gfn(levels)) {
-retry:
-		if (tdp_iter_cond_resched(&iter, lk))
-			continue;
-		if (!tdp_spte_present(iter.old_spte) && !tdp_spte_frozen(iter.old_spte))
-			continue;
-		if (iter.level > zap_level)
-			continue;
-		if (!tdp_zap_spte(vm, root, &iter, zapped))
-			goto retry;
-	}
-}
-
-void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
-{
-	u64 start = ktime_get_ns();
-	u64 zapped = 0;
-
-	tdp_lock_assert_held(lk);
-	TDP_WARN(vm, !READ_ONCE(root->invalid));
-	TDP_WARN(vm, atomic_inc_return(&root->zaps) != 1);
-	trace_tdproot_root_zap_begin(vm->name, root->id, root->role.as_id,
-				     refcount_read(&root->count));
-
-	/*
-	 * Two passes keep every step bounded: first each 1 GiB-level subtree
-	 * (at most 512 tables), then the upper levels, which are by then a
-	 * handful of empty tables.
-	 */
-	rcu_read_lock();
-	tdp_zap_root_level(vm, root, TDP_PG_LEVEL_1G, lk, &zapped);
-	tdp_zap_root_level(vm, root, root->role.levels, lk, &zapped);
-	rcu_read_unlock();
-
-	/* Tables went to call_rcu(): a writer that must wait for them can. */
-	lk->frees++;
-	/* Pairs with the acquire in tdp_old_roots_zapped(). */
-	smp_store_release(&root->zapped, true);
-	wake_up_all(&vm->zap_wq);
-
-	start = ktime_get_ns() - start;
-	tdp_stat_inc(&vm->stats, TDP_STAT_root_zaps);
-	tdp_stat_add(&vm->stats, TDP_STAT_root_zap_ns, start);
-	trace_tdproot_root_zap_end(vm->name, root->id, root->role.as_id,
-				   refcount_read(&root->count), zapped, start);
 }

@@ -11,11 +11,9 @@
  */
 
 #include <linux/io.h>
-#include <linux/rcupdate.h>
+#include <linux/math.h>
 
 #include <tdproot/walk.h>
-
-#include "tdproot_trace.h"
 
 static u64 *tdp_spte_child(u64 spte)
 {
@@ -111,22 +109,4 @@ void tdp_iter_next(struct tdp_iter *iter)
 			return;
 	} while (tdp_iter_step_up(iter));
 	iter->valid = false;
-}
-
-bool tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk)
-{
-	u64 held;
-
-	if (iter->next_gfn == iter->yielded_gfn || !tdp_lock_contended(lk))
-		return false;
-
-	rcu_read_unlock();
-	held = tdp_lock_yield(lk);
-	rcu_read_lock();
-
-	trace_tdproot_zap_yield(lk->name, iter->next_gfn, iter->level, held);
-	tdp_stat_inc(lk->stats, TDP_STAT_zap_yields);
-	iter->yielded_gfn = iter->next_gfn;
-	iter->yielded = true;
-	return true;
 }

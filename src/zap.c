@@ -1,13 +1,137 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Zaps that span roots: fast invalidation of the whole VM (zap_all) and the
- * removal of a range of leaves from every root (zap_range).
+ * Zaps: of one entry (and the subtree below it), of a whole invalid root,
+ * and, across roots, fast invalidation of the whole VM (zap_all) and the
+ * removal of a range of leaves from every root (zap_range). The walks here
+ * hold mmu_lock and yield it; the walker itself knows nothing of locks.
  */
 
+#include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/rcupdate.h>
 
 #include "mmu_internal.h"
 #include "tdproot_trace.h"
+
+/*
+ * Yield mmu_lock and the RCU read side if someone needs the CPU or the
+ * lock, unless the walk already yielded at this frame; returns true if it
+ * yielded. After a yield the caller must not act on the current entry: it
+ * continues its loop, and the next step restarts the walk from the root at
+ * iter->next_gfn. Like upstream's tdp_mmu_iter_cond_resched(), this lives
+ * with the lock holders, not with the walker.
+ */
+static bool __must_check tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk)
+{
+	u64 held;
+
+	if (iter->next_gfn == iter->yielded_gfn || !tdp_lock_contended(lk))
+		return false;
+
+	rcu_read_unlock();
+	held = tdp_lock_yield(lk);
+	rcu_read_lock();
+
+	trace_tdproot_zap_yield(lk->name, iter->next_gfn, iter->level, held);
+	tdp_stat_inc(lk->stats, TDP_STAT_zap_yields);
+	iter->yielded_gfn = iter->next_gfn;
+	iter->yielded = true;
+	return true;
+}
+
+static bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_iter *iter,
+			 u64 *zapped)
+{
+	u64 old = iter->old_spte;
+	u64 leaves = 1;
+	int tables = 0;
+
+	/*
+	 * After a yield the entry may have changed or been unlinked: the
+	 * caller must step the walk (which restarts it) before acting again.
+	 */
+	if (TDP_WARN(vm, iter->yielded))
+		return true;
+
+	/*
+	 * Freeze first: from here until the final store this thread owns the
+	 * entry, and concurrent atomic writers see FROZEN and retry.
+	 */
+	if (tdp_spte_frozen(old) || !try_cmpxchg64(iter->sptep, &iter->old_spte,
+						   TDP_SPTE_FROZEN)) {
+		cpu_relax();
+		iter->old_spte = tdp_read_spte(iter->sptep);
+		return false;
+	}
+
+	if (!tdp_spte_leaf(old, iter->level)) {
+		leaves = tdp_pt_teardown(vm, phys_to_virt(old & TDP_SPTE_PFN_MASK),
+					 iter->level - 1, &tables);
+		atomic_sub(tables, &root->pt_pages);
+	}
+	tdp_stat_add(&vm->stats, TDP_STAT_leaf_sptes, -(s64)leaves);
+	*zapped += leaves;
+
+	/* Pairs with the READ_ONCE of lockless walkers: the entry is now empty. */
+	smp_store_release(iter->sptep, 0);
+	iter->old_spte = 0;
+	return true;
+}
+
+/* Zap every entry at @zap_level or above whose subtree is at most that level. */
+static void tdp_zap_root_level(struct tdp_vm *vm, struct tdp_root *root,
+			       int zap_level, struct tdp_lock *lk, u64 *zapped)
+{
+	int levels = root->role.levels;
+	struct tdp_iter iter;
+
+	for_each_tdp_pte_min_level(iter, root->pt, levels, zap_level, 0,
+				   tdp_max_gfn(levels)) {
+retry:
+		if (tdp_iter_cond_resched(&iter, lk))
+			continue;
+		if (!tdp_spte_present(iter.old_spte) && !tdp_spte_frozen(iter.old_spte))
+			continue;
+		if (iter.level > zap_level)
+			continue;
+		if (!tdp_zap_spte(vm, root, &iter, zapped))
+			goto retry;
+	}
+}
+
+void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
+{
+	u64 start = ktime_get_ns();
+	u64 zapped = 0;
+
+	tdp_lock_assert_held(lk);
+	TDP_WARN(vm, !READ_ONCE(root->invalid));
+	TDP_WARN(vm, atomic_inc_return(&root->zaps) != 1);
+	trace_tdproot_root_zap_begin(vm->name, root->id, root->role.as_id,
+				     refcount_read(&root->count));
+
+	/*
+	 * Two passes keep every step bounded: first each 1 GiB-level subtree
+	 * (at most 512 tables), then the upper levels, which are by then a
+	 * handful of empty tables.
+	 */
+	rcu_read_lock();
+	tdp_zap_root_level(vm, root, TDP_PG_LEVEL_1G, lk, &zapped);
+	tdp_zap_root_level(vm, root, root->role.levels, lk, &zapped);
+	rcu_read_unlock();
+
+	/* Tables went to call_rcu(): a writer that must wait for them can. */
+	lk->frees++;
+	/* Pairs with the acquire in tdp_old_roots_zapped(). */
+	smp_store_release(&root->zapped, true);
+	wake_up_all(&vm->zap_wq);
+
+	start = ktime_get_ns() - start;
+	tdp_stat_inc(&vm->stats, TDP_STAT_root_zaps);
+	tdp_stat_add(&vm->stats, TDP_STAT_root_zap_ns, start);
+	trace_tdproot_root_zap_end(vm->name, root->id, root->role.as_id,
+				   refcount_read(&root->count), zapped, start);
+}
 
 /*
  * Under mmu_lock for write nobody else holds the lock, so the list is

@@ -7,15 +7,15 @@
  *
  * The walk is pre-order: an entry is visited, then (if it points to a table
  * and the walk may go below its level) the entries of that table, then its
- * right sibling. A caller holding mmu_lock may yield between entries; the
- * walk then restarts from the root at the frame it had reached.
+ * right sibling. A caller holding mmu_lock may yield between entries (it
+ * sets @yielded; the walker itself knows nothing of locks); the walk then
+ * restarts from the root at the frame it had reached.
  */
 #ifndef _TDPROOT_WALK_H
 #define _TDPROOT_WALK_H
 
 #include <linux/types.h>
 
-#include <tdproot/lock.h>
 #include <tdproot/spte.h>
 
 struct tdp_iter {
@@ -82,22 +82,6 @@ struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_le
  * @iter: the iterator.
  */
 void tdp_iter_next(struct tdp_iter *iter);
-
-/**
- * tdp_iter_cond_resched() - Yield mmu_lock and the RCU read side if someone
- * needs the CPU or the lock, unless the walk already yielded at this frame.
- * @iter: the iterator.
- * @lk: the held mmu_lock.
- *
- * After a yield the caller must not act on the current entry: it continues
- * its loop, and the next step restarts the walk from the root at
- * @iter->next_gfn.
- *
- * Locking: mmu_lock held as recorded in @lk, inside rcu_read_lock().
- *
- * Return: true if the walk yielded.
- */
-bool __must_check tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk);
 
 /**
  * tdp_iter_valid() - Whether the walk is still inside the root and the range.
