@@ -8,8 +8,8 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
-#include <tdproot/bench.h>
-#include <tdproot/spte.h>
+#include "bench.h"
+#include "spte.h"
 
 #ifdef TDPROOT_BENCH
 static bool bench_no_yield;
@@ -20,14 +20,14 @@ static bool bench_exclusive_faults;
 module_param(bench_exclusive_faults, bool, 0600);
 MODULE_PARM_DESC(bench_exclusive_faults, "Benchmark baseline: faults take mmu_lock for write");
 
-bool tdp_bench_no_yield(void)
+bool tdp_bench_may_yield(void)
 {
-	return READ_ONCE(bench_no_yield);
+	return !READ_ONCE(bench_no_yield);
 }
 
-bool tdp_bench_exclusive_faults(void)
+bool tdp_bench_faults_shared(void)
 {
-	return READ_ONCE(bench_exclusive_faults);
+	return !READ_ONCE(bench_exclusive_faults);
 }
 
 static u64 bench_floor_pages, bench_floor_ns;

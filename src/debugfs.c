@@ -18,7 +18,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include <tdproot/debugfs.h>
+#include "debugfs.h"
 #include <tdproot/mmu.h>
 #include <tdproot/vcpu.h>
 
@@ -221,7 +221,6 @@ static const char *const tdp_create_keys[K_NR] = {
 	"mem", "backing", "format", "levels", "policy", "huge",
 };
 
-static const char *const tdp_format_names[] = { "ept", "npt" };
 static const char *const tdp_policy_names[] = { "seed", "pinned" };
 static const char *const tdp_huge_names[] = { NULL, "4k", "2m", "1g" };
 static const char *const tdp_level_names[] = { "4", "5" };

@@ -4,7 +4,7 @@
 #include <linux/atomic.h>
 #include <linux/moduleparam.h>
 
-#include <tdproot/fail.h>
+#include "fail.h"
 
 static unsigned int fail_alloc_every;
 module_param(fail_alloc_every, uint, 0600);

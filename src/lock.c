@@ -4,8 +4,7 @@
 #include <linux/ktime.h>
 #include <linux/sched.h>
 
-#include <tdproot/bench.h>
-#include <tdproot/lock.h>
+#include "lock.h"
 
 static u64 tdp_lock_account(struct tdp_lock *lk)
 {
@@ -50,8 +49,6 @@ bool tdp_lock_contended(const struct tdp_lock *lk)
 #ifdef TDPROOT_MUTANT_no_yield
 	return false;
 #else
-	if (tdp_bench_no_yield())
-		return false;
 	return need_resched() || rwlock_needbreak(lk->rwlock);
 #endif
 }

@@ -7,7 +7,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 
-#include <tdproot/debugfs.h>
+#include "debugfs.h"
 #include <tdproot/stats.h>
 
 static int __init tdproot_init(void)

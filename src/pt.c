@@ -11,9 +11,11 @@
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 
-#include <tdproot/fail.h>
+#include "fail.h"
 
-#include "mmu_internal.h"
+#include "pt.h"
+#include "spte.h"
+#include "walk.h"
 
 int tdp_pt_cache_topup(struct tdp_pt_cache *cache, int min)
 {

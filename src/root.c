@@ -13,13 +13,22 @@
 #include <linux/delay.h>
 #endif
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include <tdproot/fail.h>
+#include "fail.h"
 
-#include "mmu_internal.h"
+#include "pt.h"
+#include "root.h"
+#include "spte.h"
+#include "zap.h"
 #include "tdproot_trace.h"
+
+static bool tdp_role_equal(struct tdp_role a, struct tdp_role b)
+{
+	return a.format == b.format && a.levels == b.levels && a.as_id == b.as_id;
+}
 
 static void tdp_root_free_rcu(struct rcu_head *head)
 {
@@ -301,4 +310,44 @@ void tdp_root_release(struct tdp_vm *vm, struct tdp_root *root)
 	tdp_vm_lock(vm, &lk, true);
 	tdp_put_root(vm, root, &lk);
 	tdp_lock_release(&lk);
+}
+
+u64 tdp_vm_valid_roots(struct tdp_vm *vm)
+{
+	struct tdp_root *root;
+	u64 n = 0;
+
+	/*
+	 * Count without taking references: under seed a reader's put could
+	 * be a root's last and zap it. A root whose count is zero is in a
+	 * last put that is about to invalidate it.
+	 */
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link)
+		if (!READ_ONCE(root->invalid) && refcount_read(&root->count))
+			n++;
+	rcu_read_unlock();
+	return n;
+}
+
+void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm)
+{
+	struct tdp_root *root;
+
+	/*
+	 * One line per root from counters, no walk of its tables: the RCU
+	 * read-side section lasts as long as the list, whatever the roots map.
+	 */
+	seq_puts(m, "# id role refcount invalid pt_pages root_pointer\n");
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link) {
+		seq_printf(m, "%llu %s/%u/as%u %u %d %d 0x%llx\n", root->id,
+			   tdp_format_names[root->role.format],
+			   root->role.levels, root->role.as_id,
+			   refcount_read(&root->count), READ_ONCE(root->invalid),
+			   atomic_read(&root->pt_pages),
+			   tdp_root_pointer(root->role.format, root->role.levels,
+					    virt_to_phys(root->pt)));
+	}
+	rcu_read_unlock();
 }

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Encoding of EPT and NPT entries; the bit names live in tdproot/spte.h. */
+/* Encoding of EPT and NPT entries; the bit names live in spte.h. */
 
 #include <linux/bitfield.h>
 #include <linux/build_bug.h>
 #include <linux/mm.h>
 
-#include <tdproot/spte.h>
+#include "spte.h"
 
 static_assert(EPT_LARGE == TDP_SPTE_LARGE && NPT_LARGE == TDP_SPTE_LARGE);
 static_assert(!(TDP_SPTE_FROZEN & (EPT_RWX | NPT_PRESENT | TDP_SPTE_SW_PRESENT)));
 static_assert(!(TDP_SPTE_FREED & (EPT_RWX | NPT_PRESENT | TDP_SPTE_SW_PRESENT)));
 static_assert(TDP_SPTE_FREED != TDP_SPTE_FROZEN);
+
+const char *const tdp_format_names[TDP_FMT_NR] = {
+	[TDP_FMT_EPT] = "ept",
+	[TDP_FMT_NPT] = "npt",
+};
 
 u64 tdp_make_leaf_spte(enum tdp_format fmt, u64 pfn, int level, bool write)
 {

@@ -8,21 +8,20 @@
 
 #include <linux/string.h>
 #include <linux/tracepoint.h>
-#include <tdproot/spte.h>
 
-#define TDP_TRACE_NAME	32
+#include <tdproot/mmu.h>
 
 DECLARE_EVENT_CLASS(tdproot_root_class,
 	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
 	TP_ARGS(vm, id, as_id, refcount),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_TRACE_NAME)
+		__array(char, vm, TDP_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(unsigned int, refcount)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		strscpy(__entry->vm, vm, TDP_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->refcount = refcount;
@@ -38,6 +37,7 @@ DECLARE_EVENT_CLASS(tdproot_root_class,
 TRACE_DEFINE_ENUM(TDP_FMT_EPT);
 TRACE_DEFINE_ENUM(TDP_FMT_NPT);
 
+/* tdp_format_names[] as __print_symbolic() wants it: literal pairs. */
 #define tdp_trace_format_names			\
 	{ TDP_FMT_EPT,	"ept" },		\
 	{ TDP_FMT_NPT,	"npt" }
@@ -47,7 +47,7 @@ TRACE_EVENT(tdproot_root_alloc,
 		 u8 format, int levels),
 	TP_ARGS(vm, id, as_id, refcount, format, levels),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_TRACE_NAME)
+		__array(char, vm, TDP_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(unsigned int, refcount)
@@ -55,7 +55,7 @@ TRACE_EVENT(tdproot_root_alloc,
 		__field(int, levels)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		strscpy(__entry->vm, vm, TDP_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->refcount = refcount;
@@ -81,7 +81,7 @@ TRACE_EVENT(tdproot_root_zap_end,
 		 u64 leaves, u64 duration_ns),
 	TP_ARGS(vm, id, as_id, refcount, leaves, duration_ns),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_TRACE_NAME)
+		__array(char, vm, TDP_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(unsigned int, refcount)
@@ -89,7 +89,7 @@ TRACE_EVENT(tdproot_root_zap_end,
 		__field(u64, duration_ns)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		strscpy(__entry->vm, vm, TDP_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->refcount = refcount;
@@ -105,13 +105,13 @@ TRACE_EVENT(tdproot_root_free,
 	TP_PROTO(const char *vm, u64 id, int as_id, u64 pt_pages),
 	TP_ARGS(vm, id, as_id, pt_pages),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_TRACE_NAME)
+		__array(char, vm, TDP_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(u64, pt_pages)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		strscpy(__entry->vm, vm, TDP_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->pt_pages = pt_pages;
@@ -124,13 +124,13 @@ TRACE_EVENT(tdproot_zap_yield,
 	TP_PROTO(const char *vm, u64 gfn, int level, u64 held_ns),
 	TP_ARGS(vm, gfn, level, held_ns),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_TRACE_NAME)
+		__array(char, vm, TDP_NAME_MAX)
 		__field(u64, gfn)
 		__field(int, level)
 		__field(u64, held_ns)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_TRACE_NAME);
+		strscpy(__entry->vm, vm, TDP_NAME_MAX);
 		__entry->gfn = gfn;
 		__entry->level = level;
 		__entry->held_ns = held_ns;

@@ -42,7 +42,7 @@ struct tdp_vcpu {
 	struct tdp_vcpus *vs;
 	struct tdp_vm *vm;
 	struct task_struct *task;
-	struct tdp_client client;
+	struct tdp_client *client;
 	struct tdp_root *root;		/* referenced, or NULL */
 	struct tdp_pt_cache cache;
 	int as_id;
@@ -54,7 +54,7 @@ struct tdp_vcpu {
 
 struct tdp_vcpus {
 	struct tdp_vm *vm;
-	char name[32];
+	char name[TDP_NAME_MAX];
 	struct mutex lock;		/* serialises starting and stopping */
 	unsigned int nr;
 	struct tdp_vcpu *vcpu[TDP_MAX_VCPUS];
@@ -107,7 +107,7 @@ static void tdp_vcpu_reload(struct tdp_vcpu *v)
 /* Returns true if the root changed, so a walk in progress must restart. */
 static bool tdp_vcpu_handle_requests(struct tdp_vcpu *v)
 {
-	unsigned int reqs = tdp_client_pending(v->vm, &v->client);
+	unsigned int reqs = tdp_client_pending(v->vm, v->client);
 
 	if (reqs & TDP_REQ_RELOAD)
 		tdp_vcpu_reload(v);
@@ -115,7 +115,7 @@ static bool tdp_vcpu_handle_requests(struct tdp_vcpu *v)
 		tdp_tlb_flush(v);
 		tdp_stat_inc(tdp_vm_stats(v->vm), TDP_STAT_tlb_flushes);
 	}
-	tdp_client_done(v->vm, &v->client, reqs);
+	tdp_client_done(v->vm, v->client, reqs);
 	return reqs & TDP_REQ_RELOAD;
 }
 
@@ -159,7 +159,7 @@ static int tdp_vcpu_access(struct tdp_vcpu *v, enum tdp_pattern pattern,
 	u64 gfn = tdp_vcpu_next_gfn(v, pattern);
 	struct tdp_tlb_entry *e = &v->tlb[gfn % TDP_TLB_SIZE];
 	bool write = tdp_vcpu_rand(v) % 100 < write_pct;
-	u64 pfn;
+	u64 pfn, stall_start;
 	int ret;
 
 	if (e->gfn == gfn) {
@@ -185,21 +185,20 @@ static int tdp_vcpu_access(struct tdp_vcpu *v, enum tdp_pattern pattern,
 		}
 		e->gfn = gfn;
 		e->pfn = pfn;
-		e->gen = tdp_client_tlb_gen(&v->client);
+		e->gen = tdp_client_tlb_gen(v->client);
 	}
 
 	tdp_backing_check(v->vm, gfn, pfn, write);
-	if (v->client.stall_start_ns) {
+	stall_start = tdp_client_stall_end(v->client);
+	if (stall_start)
 		tdp_hist_record(tdp_vm_stats(v->vm), TDP_HIST_VCPU_STALL,
-				ktime_get_ns() - v->client.stall_start_ns);
-		v->client.stall_start_ns = 0;
-	}
+				ktime_get_ns() - stall_start);
 	return 0;
 }
 
 static bool tdp_vcpu_idle_wake(struct tdp_vcpu *v)
 {
-	return kthread_should_stop() || tdp_client_pending(v->vm, &v->client) ||
+	return kthread_should_stop() || tdp_client_pending(v->vm, v->client) ||
 	       READ_ONCE(v->vs->wl.pattern) != TDP_PATTERN_IDLE;
 }
 
@@ -270,10 +269,14 @@ static struct tdp_vcpu *tdp_vcpu_start(struct tdp_vcpus *vs, unsigned int idx)
 	tdp_tlb_flush(v);
 
 	/* Registered before it runs: no request made from now on is missed. */
-	tdp_client_register(v->vm, &v->client);
+	v->client = tdp_client_register(v->vm);
+	if (!v->client) {
+		kfree(v);
+		return NULL;
+	}
 	v->task = kthread_create(tdp_vcpu_thread, v, "tdproot/%s/%u", vs->name, idx);
 	if (IS_ERR(v->task)) {
-		tdp_client_unregister(v->vm, &v->client);
+		tdp_client_unregister(v->vm, v->client);
 		kfree(v);
 		return NULL;
 	}
@@ -287,7 +290,7 @@ static void tdp_vcpu_stop(struct tdp_vcpu *v)
 	kthread_stop(v->task);
 	tdp_vcpu_put_root(v);
 	tdp_pt_cache_free(&v->cache);
-	tdp_client_unregister(v->vm, &v->client);
+	tdp_client_unregister(v->vm, v->client);
 	kfree(v);
 }
 

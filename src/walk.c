@@ -13,7 +13,7 @@
 #include <linux/io.h>
 #include <linux/math.h>
 
-#include <tdproot/walk.h>
+#include "walk.h"
 
 static u64 *tdp_spte_child(u64 spte)
 {

@@ -12,12 +12,16 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 
-#include <tdproot/spte.h>
+#include <tdproot/format.h>
 #include <tdproot/stats.h>
 
 struct tdp_vm;
 struct tdp_root;
+struct tdp_client;
 struct page;
+
+/* A VM's name, its NUL included: debugfs names, messages, trace events. */
+#define TDP_NAME_MAX	32
 
 /*
  * seed:   the design from the 2022 discussion: the last put of a valid root
@@ -169,26 +173,22 @@ void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm);
 #define TDP_REQ_RELOAD	BIT(0)	/* the root was invalidated: load another */
 #define TDP_REQ_FLUSH	BIT(1)	/* a range was zapped: empty the TLB */
 
-struct tdp_client {
-	struct list_head node;
-	u64 reload_seen, reload_want;
-	u64 flush_seen, flush_want;
-	/* when the oldest reload request not yet followed by an access was made */
-	u64 stall_start_ns;
-};
-
 /**
  * tdp_client_register() - Start receiving requests.
  * @vm: the VM.
- * @c: the client; requests made before this call are not delivered.
+ *
+ * Requests made before this call are not delivered.
+ *
+ * Return: the client, or NULL (-ENOMEM).
  */
-void tdp_client_register(struct tdp_vm *vm, struct tdp_client *c);
+struct tdp_client *tdp_client_register(struct tdp_vm *vm);
 
 /**
- * tdp_client_unregister() - Stop receiving requests; waiters stop waiting
- * for this client.
+ * tdp_client_unregister() - Stop receiving requests and free the client.
  * @vm: the VM.
  * @c: a registered client that holds no root.
+ *
+ * Waiters stop waiting for this client.
  */
 void tdp_client_unregister(struct tdp_vm *vm, struct tdp_client *c);
 
@@ -202,11 +202,10 @@ void tdp_client_unregister(struct tdp_vm *vm, struct tdp_client *c);
 unsigned int tdp_client_pending(struct tdp_vm *vm, struct tdp_client *c);
 
 /**
- * tdp_client_done() - Report the requests from the last tdp_client_pending()
- * as handled, and wake whoever waits for them.
+ * tdp_client_done() - Report requests as handled and wake their waiters.
  * @vm: the VM.
  * @c: the client.
- * @reqs: the mask that tdp_client_pending() returned.
+ * @reqs: the mask that the last tdp_client_pending() returned.
  */
 void tdp_client_done(struct tdp_vm *vm, struct tdp_client *c, unsigned int reqs);
 
@@ -216,17 +215,26 @@ void tdp_client_done(struct tdp_vm *vm, struct tdp_client *c, unsigned int reqs)
  *
  * Return: the last flush request the client handled.
  */
-static inline u64 tdp_client_tlb_gen(const struct tdp_client *c)
-{
-	return READ_ONCE(c->flush_seen);
-}
+u64 tdp_client_tlb_gen(const struct tdp_client *c);
 
 /**
- * tdp_tlb_check() - Check a cached translation is not older than a
- * zap_range that has already returned: such a zap promised every client had
- * flushed. A stale one bumps integrity_errors and warns once.
+ * tdp_client_stall_end() - End the stall of a client that just made an access.
+ * @c: the client.
+ *
+ * Return: when the oldest reload request not yet followed by an access was
+ * made (ktime_get_ns()), or 0 if there is none; the next call returns 0
+ * until another reload request is seen.
+ */
+u64 tdp_client_stall_end(struct tdp_client *c);
+
+/**
+ * tdp_tlb_check() - Check that a cached translation is still usable.
  * @vm: the VM.
  * @gen: the tdp_client_tlb_gen() the translation was cached with.
+ *
+ * A translation older than a zap_range that has already returned is stale:
+ * such a zap promised every client had flushed. A stale one bumps
+ * integrity_errors and warns once.
  *
  * Return: true if the translation may be used.
  */

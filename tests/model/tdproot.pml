@@ -138,8 +138,8 @@ bit zdone[NR];			/* a whole-root zap ran to its end */
 bit za_busy;			/* a zap_all runs (for the LTL claim) */
 
 /*
- * ---- locks: C: src/lock.c:24 tdp_lock_acquire() and C: src/lock.c:39 tdp_lock_release()
- * (rwlock read_lock/write_lock); the yield is C: src/lock.c:59 tdp_lock_yield().
+ * ---- locks: C: src/lock.c:23 tdp_lock_acquire() and C: src/lock.c:38 tdp_lock_release()
+ * (rwlock read_lock/write_lock); the yield is C: src/lock.c:56 tdp_lock_yield().
  */
 
 #define RLOCK		!writer -> readers++
@@ -150,7 +150,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 
 /* ---- RCU ---------------------------------------------------------------- */
 
-/* C: src/root.c:24 tdp_root_free_rcu(): the callback, after its grace period */
+/* C: src/root.c:33 tdp_root_free_rcu(): the callback, after its grace period */
 #define ROOT_FREE_RCU(x) \
 	PROP(freed_while_listed, !listed[x]); \
 	PROP(freed_without_one_zap, zaps[x] == 1 && zdone[x]); \
@@ -178,7 +178,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	od; \
 	k = 0
 
-/* C: src/pt.c:39 tdp_free_deferred(): call_rcu(), waits for the readers inside */
+/* C: src/pt.c:41 tdp_free_deferred(): call_rcu(), waits for the readers inside */
 #ifdef MUTANT_free_without_rcu
 #define FREE_DEFERRED(x)	ROOT_FREE_RCU(x)
 #else
@@ -187,7 +187,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	if :: gp[x] == 0 -> ROOT_FREE_RCU(x) :: else fi
 #endif
 
-/* C: src/root.c:62 tdp_put_root(): list_del_rcu() under roots_lock */
+/* C: src/root.c:71 tdp_put_root(): list_del_rcu() under roots_lock */
 #define LIST_DEL(x) \
 	if \
 	:: head == x -> head = nxt[x] \
@@ -215,7 +215,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 /* ---- whole-root zap ------------------------------------------------------ */
 
 /*
- * C: src/zap.c:102 tdp_zap_root(): the passes over the root under RCU, yielding
+ * C: src/zap.c:105 tdp_zap_root(): the passes over the root under RCU, yielding
  * mmu_lock (held in mode sh) at a contended GFN. own: the zapper still
  * owns the reference the zap is done under.
  */
@@ -234,12 +234,12 @@ inline zap_root(me, x, sh, own) {
 #else
 	:: !yl ->
 #endif
-		/* C: src/zap.c:24 tdp_iter_cond_resched() -> C: src/lock.c:59 tdp_lock_yield() */
+		/* C: src/zap.c:26 tdp_iter_cond_resched() -> C: src/lock.c:56 tdp_lock_yield() */
 		d_step { RCU_UNLOCK(me); UNLOCK(sh) }
 		d_step { LOCK(sh); RCU_LOCK(me) }
 		yl = 1
 	:: d_step {
-		/* C: src/zap.c:82 tdp_zap_root_level(): a chunk, then maybe the end */
+		/* C: src/zap.c:85 tdp_zap_root_level(): a chunk, then maybe the end */
 		TOUCH_REF(x);
 		OWN_REF(own);
 		zp++; yl = 0;
@@ -279,7 +279,7 @@ inline zap_root(me, x, sh, own) {
 #define FREE_NOW(x)	inval[x]
 #endif
 
-/* C: src/root.c:62 tdp_put_root(): the decrement; the fast path frees at once */
+/* C: src/root.c:71 tdp_put_root(): the decrement; the fast path frees at once */
 #ifdef MUTANT_dec_not_one
 #define PUT_DEC(x) \
 	PROP(use_after_free, !freed[x]); \
@@ -303,7 +303,7 @@ inline zap_root(me, x, sh, own) {
 #endif
 
 /*
- * C: src/root.c:62 tdp_put_root() after its first decrement (last: it was the
+ * C: src/root.c:71 tdp_put_root() after its first decrement (last: it was the
  * last reference; fin: already freed), mmu_lock held in mode sh.
  * seed: the last put of a valid root xchg's invalid, sets the count back to
  * 1, zaps with yields and puts again; the last put of an invalid root
@@ -365,14 +365,14 @@ inline put_root_rest(me, x, sh) {
 	fi
 }
 
-/* C: src/root.c:62 tdp_put_root() */
+/* C: src/root.c:71 tdp_put_root() */
 inline put_root(me, x, sh) {
 	d_step { PUT_DEC(x) }
 	put_root_rest(me, x, sh)
 }
 
 /*
- * C: src/root.c:127 tdp_root_iter_next(), as for_each_tdp_root_yield_safe walks
+ * C: src/root.c:136 tdp_root_iter_next(), as for_each_tdp_root_yield_safe walks
  * it: every root, invalid ones too (inc_not_zero without the invalid check).
  * cur: the referenced current root or NIL; afterwards the next one or NIL.
  */
@@ -408,7 +408,7 @@ inline iter_next(me, sh) {
 /* ---- loading a root --------------------------------------------------------- */
 
 /*
- * C: src/root.c:218 tdp_root_load(): under mmu_lock for read, find a valid root
+ * C: src/root.c:227 tdp_root_load(): under mmu_lock for read, find a valid root
  * of the role and get it, else, under roots_lock, recheck and list_add_rcu()
  * a new one. Result in vroot[me].
  */
@@ -416,7 +416,7 @@ inline root_load(me, as) {
 	d_step { RLOCK; RCU_LOCK(me); nx = head }
 	do
 	:: nx != NIL ->
-		/* C: src/root.c:169 tdp_find_valid_root() -> C: src/root.c:39 tdp_get_root() */
+		/* C: src/root.c:178 tdp_find_valid_root() -> C: src/root.c:48 tdp_get_root() */
 		d_step {
 			TOUCH_RCU(me, nx);
 #ifdef MUTANT_reader_gets_invalid
@@ -474,7 +474,7 @@ inline root_load(me, as) {
 		d_step {
 			RCU_UNLOCK(me);
 			/*
-			 * spin_lock(roots_lock); C: src/root.c:194 tdp_get_valid_root_locked():
+			 * spin_lock(roots_lock); C: src/root.c:203 tdp_get_valid_root_locked():
 			 * get a valid root of the role whose count is not zero (a zero
 			 * count is a seed last put about to invalidate it: skipped),
 			 * else list_add_rcu() a new one. inc_not_zero and the re-check
@@ -539,7 +539,7 @@ inline root_load(me, as) {
 		bit lkfrees; bit queued; \
 		byte zp; byte k; byte nx = NIL; byte cur = NIL
 
-/* C: src/vcpu.c:82 tdp_vcpu_put_root() -> C: src/root.c:297 tdp_root_release() */
+/* C: src/vcpu.c:82 tdp_vcpu_put_root() -> C: src/root.c:306 tdp_root_release() */
 inline release_root(me) {
 	if
 	:: vroot[me] != NIL ->
@@ -559,9 +559,9 @@ inline release_root(me) {
 }
 
 /*
- * C: src/vcpu.c:206 tdp_vcpu_thread(), one pass of its loop per iteration:
+ * C: src/vcpu.c:205 tdp_vcpu_thread(), one pass of its loop per iteration:
  * requests, flip, load if it has no root, one access (translate, then fault;
- * -EAGAIN reloads), then C: src/vcpu.c:284 tdp_vcpu_stop(). Every change of
+ * -EAGAIN reloads), then C: src/vcpu.c:287 tdp_vcpu_stop(). Every change of
  * root is "release, then load" (sw), done at one place in the loop.
  */
 proctype vcpu(byte me) {
@@ -583,7 +583,7 @@ proctype vcpu(byte me) {
 		fi;
 		root_load(me, as);
 		d_step {
-			if :: ack -> seen[me] = want :: else fi;	/* C: src/vm.c:377 tdp_client_done() */
+			if :: ack -> seen[me] = want :: else fi;	/* C: src/requests.c:72 tdp_client_done() */
 			ack = 0; want = 0; sw = 0
 		}
 	:: !sw && step == 0 ->
@@ -599,8 +599,8 @@ proctype vcpu(byte me) {
 		d_step { sw = (vroot[me] == NIL); step = 3 }
 	:: !sw && step == 3 ->
 		/*
-		 * C: src/fault.c:123 tdp_translate(): the lockless walk, then
-		 * C: src/fault.c:19 tdp_fault_locked() under mmu_lock for read
+		 * C: src/translate.c:13 tdp_translate(): the lockless walk, then
+		 * C: src/fault.c:16 tdp_fault_locked() under mmu_lock for read
 		 */
 		d_step { RLOCK; TOUCH_REF(vroot[me]); fl = inval[vroot[me]] }
 		if
@@ -628,11 +628,11 @@ proctype vcpu(byte me) {
 			it++;
 			if
 			:: it < ITERS -> step = 0
-			:: else -> stop = 1; sw = 1	/* C: src/vcpu.c:284 tdp_vcpu_stop() */
+			:: else -> stop = 1; sw = 1	/* C: src/vcpu.c:287 tdp_vcpu_stop() */
 			fi
 		}
 	od;
-	registered[me] = 0	/* C: src/vm.c:348 tdp_client_unregister() */
+	registered[me] = 0	/* C: src/requests.c:42 tdp_client_unregister() */
 }
 
 /* tdp_clients_caught_up(): each registered vCPU has acked the reload */
@@ -656,7 +656,7 @@ proctype vcpu(byte me) {
 #error "OLD_ROOTS_ZAPPED is spelled out for NR == 5"
 #endif
 
-/* C: src/zap.c:229 tdp_vm_zap_all(), runs times (zap_all_mutex: one at a time) */
+/* C: src/requests.c:136 tdp_vm_zap_all(), runs times (zap_all_mutex: one at a time) */
 proctype zap_all_task(byte runs) {
 	SCRATCH;
 	byte gen, target;
@@ -665,7 +665,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 	d_step {
 		WLOCK;
 		za_busy = 1;
-		/* C: src/zap.c:144 tdp_invalidate_roots() */
+		/* C: src/invalidate.c:25 tdp_invalidate_roots() */
 		gen = nalloc;
 		k = head;
 		do
@@ -692,7 +692,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		target = reload_seq;
 		writer = 0
 	}
-	/* C: src/zap.c:172 tdp_zap_invalidated_roots() under mmu_lock for read */
+	/* C: src/invalidate.c:53 tdp_zap_invalidated_roots() under mmu_lock for read */
 	d_step { RLOCK; cur = NIL }
 	do
 	:: iter_next(ZA, 1);
@@ -714,7 +714,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 	d_step { readers-- }
 #ifndef MUTANT_zap_all_no_wait
 	/*
-	 * C: src/zap.c:229 tdp_vm_zap_all(): wait_event(zap_wq,
+	 * C: src/requests.c:136 tdp_vm_zap_all(): wait_event(zap_wq,
 	 * tdp_old_roots_zapped()): every listed root older than the
 	 * invalidation has been zapped to its end (a seed last put may still
 	 * be zapping one).
@@ -734,7 +734,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		od;
 		k = 0
 	}
-	/* C: src/vm.c:406 tdp_vm_wait_clients(): every vCPU acked the reload */
+	/* C: src/requests.c:129 tdp_vm_wait_clients(): every vCPU acked the reload */
 	d_step {
 		ALL_ACKED;
 		k = 0;
@@ -756,14 +756,14 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		k = 0; gen = 0; target = 0;
 		za_busy = 0
 	}
-	/* C: src/pt.c:54 tdp_wait_frees(): callbacks run when their grace period ends */
+	/* C: src/pt.c:56 tdp_wait_frees(): callbacks run when their grace period ends */
 	if
 	:: runs > 1 -> runs--; goto again
 	:: else
 	fi
 }
 
-/* C: src/zap.c:290 tdp_vm_zap_range(): every root, mmu_lock for write */
+/* C: src/requests.c:159 tdp_vm_zap_range(): every root, mmu_lock for write */
 proctype zap_range_task() {
 	SCRATCH;
 
@@ -774,11 +774,11 @@ proctype zap_range_task() {
 		:: cur == NIL -> break
 		:: else
 		fi;
-		/* C: src/zap.c:268 tdp_zap_leafs() */
+		/* C: src/zap.c:139 tdp_zap_leafs() */
 		d_step { TOUCH_REF(cur); RCU_LOCK(ZR) }
 		do
 		:: !yl ->
-			/* C: src/zap.c:24 tdp_iter_cond_resched() */
+			/* C: src/zap.c:26 tdp_iter_cond_resched() */
 			d_step { RCU_UNLOCK(ZR); writer = 0 }
 			d_step { WLOCK; RCU_LOCK(ZR) }
 			yl = 1
@@ -799,7 +799,7 @@ proctype zap_range_task() {
 }
 
 /*
- * C: src/fault.c:154 tdp_vm_populate(): a reference holder that is not a vCPU,
+ * C: src/populate.c:21 tdp_vm_populate(): a reference holder that is not a vCPU,
  * so zap_all does not wait for it to reload.
  */
 proctype populate_task() {
@@ -809,7 +809,7 @@ proctype populate_task() {
 
 	do
 	:: sw ->
-		/* C: src/root.c:297 tdp_root_release(), C: src/root.c:218 tdp_root_load() */
+		/* C: src/root.c:306 tdp_root_release(), C: src/root.c:227 tdp_root_load() */
 		release_root(PP);
 		if
 		:: stop -> break
@@ -818,7 +818,7 @@ proctype populate_task() {
 		root_load(PP, 0);
 		sw = 0
 	:: !sw ->
-		/* C: src/fault.c:19 tdp_fault_locked() under mmu_lock for read */
+		/* C: src/fault.c:16 tdp_fault_locked() under mmu_lock for read */
 		d_step { RLOCK; TOUCH_REF(vroot[PP]); fl = inval[vroot[PP]] }
 		if
 		:: !fl ->
@@ -840,7 +840,7 @@ proctype populate_task() {
 	od
 }
 
-/* C: src/vm.c:265 tdp_vm_destroy(), once every task is gone */
+/* C: src/vm.c:153 tdp_vm_destroy(), once every task is gone */
 init {
 	byte k;
 
@@ -852,7 +852,7 @@ init {
 		od;
 		k = 0;
 		do
-		:: k < NV -> registered[k] = 1; k++	/* C: src/vm.c:338 tdp_client_register() */
+		:: k < NV -> registered[k] = 1; k++	/* C: src/requests.c:27 tdp_client_register() */
 		:: else -> break
 		od;
 		k = 0;
@@ -871,7 +871,7 @@ init {
 	atomic {
 		k = 0;
 		do
-		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c:260 tdp_vcpu_start() */
+		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c:259 tdp_vcpu_start() */
 		:: else -> break
 		od;
 		k = 0;

@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#include <tdproot/spte.h>
+#include "spte.h"
 
 struct tdp_iter {
 	/* Table being walked at each level; pt_path[level - 1]. */

@@ -10,16 +10,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
-enum tdp_format {
-	TDP_FMT_EPT,
-	TDP_FMT_NPT,
-};
-
-/* Levels count from the leaf: 1 maps 4 KiB, 2 maps 2 MiB, 3 maps 1 GiB. */
-#define TDP_PG_LEVEL_4K		1
-#define TDP_PG_LEVEL_2M		2
-#define TDP_PG_LEVEL_1G		3
-#define TDP_MAX_LEVEL		5
+#include <tdproot/format.h>
 
 #define TDP_PT_SHIFT		9
 #define TDP_PT_ENTRIES		BIT(TDP_PT_SHIFT)

@@ -14,18 +14,25 @@
 
 #include <linux/types.h>
 
+/*
+ * Each switch answers the question of the one place that asks it: the yield
+ * decision (zap.c, populate.c) and the mode faults take mmu_lock in
+ * (fault.h). Neither the lock helper nor the fault path asks.
+ */
 #ifdef TDPROOT_BENCH
-bool tdp_bench_no_yield(void);
-bool tdp_bench_exclusive_faults(void);
+bool tdp_bench_may_yield(void);
+bool tdp_bench_faults_shared(void);
 #else
-static inline bool tdp_bench_no_yield(void)
+/* Holders of mmu_lock yield when asked to: always, outside a benchmark. */
+static inline bool tdp_bench_may_yield(void)
 {
-	return false;
+	return true;
 }
 
-static inline bool tdp_bench_exclusive_faults(void)
+/* Faults take mmu_lock for read: always, outside a benchmark. */
+static inline bool tdp_bench_faults_shared(void)
 {
-	return false;
+	return true;
 }
 #endif
 

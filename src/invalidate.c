@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Invalidation: the page-table work of the operations that span every root.
+ * zap_all's fast invalidation marks each valid root invalid under mmu_lock
+ * for write and then zaps them under the read lock; zap_range zaps a range
+ * of leaves in every root. The requests that make vCPUs reload or flush, and
+ * the waits for their acknowledgements, are the requests layer's (above).
+ */
+
+#include <linux/wait.h>
+
+#include "invalidate.h"
+#include "root.h"
+#include "zap.h"
+#include "tdproot_trace.h"
+
+/*
+ * Under mmu_lock for write nobody else holds the lock, so the list is
+ * stable and every root on it has a non-zero count (a last put unlinks the
+ * root before it drops the lock). Mark each valid root invalid and make
+ * sure a reference is owned by the zap to come: under pinned that is the
+ * MMU's own reference, under seed a new one. Roots the seed's last put
+ * invalidated are left to the put that is zapping them.
+ */
+static void tdp_invalidate_roots(struct tdp_vm *vm, struct tdp_lock *lk)
+{
+	struct tdp_root *root;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	/* One invalidation at a time: the to_zap flags belong to one zap_all. */
+	lockdep_assert_held(&vm->zap_all_mutex);
+
+	list_for_each_entry(root, &vm->roots, link) {
+		if (READ_ONCE(root->invalid))
+			continue;
+#ifdef TDPROOT_MUTANT_missed_invalidate
+		/* Upstream's race: the newest root escapes the invalidation. */
+		if (root->id == atomic64_read(&vm->next_root_id))
+			continue;
+#endif
+		if (vm->p.policy == TDP_POLICY_SEED &&
+		    TDP_WARN(vm, !refcount_inc_not_zero(&root->count)))
+			continue;
+		xchg(&root->invalid, true);
+		WRITE_ONCE(root->to_zap, true);
+		tdp_stat_inc(&vm->stats, TDP_STAT_root_invalidations);
+		trace_tdproot_root_invalidate(vm->name, root->id, root->role.as_id,
+					      refcount_read(&root->count));
+	}
+}
+
+/* Zap each root tdp_invalidate_roots() flagged, once, and drop its reference. */
+static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
+{
+	struct tdp_root *root;
+
+	lockdep_assert_held(&vm->zap_all_mutex);
+	for_each_tdp_root_yield_safe(root, vm, lk) {
+		if (!xchg(&root->to_zap, false))
+			continue;
+		tdp_zap_root(vm, root, lk);
+		tdp_put_root(vm, root, lk);
+	}
+}
+
+/*
+ * Whether every root invalidated by zap_all's generation @gen has been
+ * zapped. Only invalid roots are waited for: a valid root that old would be
+ * an invariant error, reported once by the caller, never a wait forever.
+ */
+static bool tdp_old_roots_zapped(struct tdp_vm *vm, u64 gen)
+{
+	struct tdp_root *root;
+	bool done = true;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link) {
+		/* Pairs with the release at the end of tdp_zap_root(). */
+		if (root->id <= gen && READ_ONCE(root->invalid) &&
+		    !smp_load_acquire(&root->zapped)) {
+			done = false;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return done;
+}
+
+/* Whether a root of generation @gen or older escaped invalidation. */
+static bool tdp_old_root_valid(struct tdp_vm *vm, u64 gen)
+{
+	struct tdp_root *root;
+	bool found = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->roots, link) {
+		if (root->id <= gen && !READ_ONCE(root->invalid)) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+u64 tdp_invalidate_all(struct tdp_vm *vm, struct tdp_lock *lk)
+{
+	/* Roots are allocated under the read lock: every id up to gen is listed or gone. */
+	u64 gen = atomic64_read(&vm->next_root_id);
+
+	tdp_invalidate_roots(vm, lk);
+	return gen;
+}
+
+void tdp_zap_invalidated(struct tdp_vm *vm, u64 gen)
+{
+	struct tdp_lock lk;
+
+	/* vCPUs reload onto new roots while the old ones are zapped. */
+	tdp_vm_lock(vm, &lk, true);
+	tdp_zap_invalidated_roots(vm, &lk);
+	tdp_lock_release(&lk);
+
+	/*
+	 * Under seed, a root older than the invalidation may have been
+	 * invalidated by a concurrent last put (a flip, a stopping vCPU,
+	 * populate, zap_range) that is still zapping it: wait for that zap
+	 * too, so nothing older than this call maps memory when it returns.
+	 */
+	/* The zaps waited for take mmu_lock. */
+	lockdep_assert_not_held(&vm->mmu_lock);
+	wait_event(vm->zap_wq, tdp_old_roots_zapped(vm, gen));
+	TDP_WARN(vm, tdp_old_root_valid(vm, gen));
+}
+
+void tdp_zap_range_locked(struct tdp_vm *vm, u64 start, u64 end, struct tdp_lock *lk)
+{
+	struct tdp_root *root;
+
+	/*
+	 * Every root, invalid ones included: a vCPU that has not reloaded yet
+	 * may still translate through an invalid root.
+	 */
+	for_each_tdp_root_yield_safe(root, vm, lk)
+		tdp_zap_leafs(vm, root, start, end, lk);
+}
