@@ -1,32 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/debug/tdproot/: create and destroy VMs, drive them, read
- * their statistics. Every file is root-only. Input is parsed strictly: a
- * malformed write changes nothing and fails with -EINVAL (-EEXIST for a
- * duplicate VM name, -ENOENT for an unknown one). Only the API in include/
- * is used here.
+ * /sys/kernel/debug/tdproot/: the files that create and destroy VMs, drive
+ * them and read their statistics, and what every file shares (permission
+ * checks, bounded writes). Every file is root-only. Parsing is in
+ * debugfs_parse.c, the VMs by name in guests.c; only the API in include/
+ * is used of the MMU and the vCPUs.
  */
 
-#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
-#include <linux/list.h>
-#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "debugfs.h"
-#include <tdproot/mmu.h>
-#include <tdproot/vcpu.h>
-
-#define TDP_GUEST_NAME_MAX	32
-#define TDP_DEFAULT_MEM		(128ULL << 20)
-#define TDP_MAX_FLIP_MS		60000
-
-struct tdp_guest;
+#include "debugfs_parse.h"
+#include "guests.h"
 
 /* One debugfs file: what it shows and what it accepts. */
 struct tdp_file_op {
@@ -38,300 +29,7 @@ struct tdp_file_op {
 	int arg;
 };
 
-struct tdp_file {
-	struct tdp_guest *g;		/* NULL for the top-level files */
-	const struct tdp_file_op *op;
-};
-
-struct tdp_guest {
-	struct list_head node;		/* tdp_guests */
-	char name[TDP_GUEST_NAME_MAX];
-	struct tdp_vm *vm;
-	struct tdp_vcpus *vcpus;
-	struct dentry *dir;
-	bool dying;			/* a destroy is tearing it down */
-	struct tdp_file files[];
-};
-
 static struct dentry *tdp_debugfs_dir;
-static LIST_HEAD(tdp_guests);
-/*
- * Guards tdp_guests. Never held while waiting for a VM's operations: a
- * destroy marks its guest dying under it and tears it down without it.
- */
-static DEFINE_MUTEX(tdp_guests_lock);
-
-/* ---- parsing ---- */
-
-/*
- * Every refusal logs one ratelimited line that names the file and the piece
- * of input it refuses, and README.md's error table lists them all: a test
- * walks that table, so change both together.
- */
-
-/* Next whitespace-separated token of *s, or NULL at the end. */
-static char *tdp_next_token(char **s)
-{
-	char *tok;
-
-	while ((tok = strsep(s, " \t\n")))
-		if (*tok)
-			return tok;
-	return NULL;
-}
-
-static int tdp_parse_u64(const char *s, u64 *out)
-{
-	/* Digits only (0x for hex): no sign, no suffix. */
-	if (!isdigit(*s) || kstrtoull(s, 0, out))
-		return -EINVAL;
-	return 0;
-}
-
-/* SIZE: digits with an optional K, M, G or T suffix (powers of 1024). */
-static int tdp_parse_size(const char *s, u64 *out)
-{
-	static const char suffixes[] = "KMGT";
-	size_t len = strlen(s);
-	unsigned int shift = 0;
-	const char *suffix;
-	char digits[24];
-	u64 v;
-
-	if (!len || len >= sizeof(digits))
-		return -EINVAL;
-	suffix = strchr(suffixes, toupper(s[len - 1]));
-	if (suffix && *suffix) {
-		shift = 10 * (suffix - suffixes + 1);
-		len--;
-	}
-	memcpy(digits, s, len);
-	digits[len] = '\0';
-	if (!len || strspn(digits, "0123456789") != len || kstrtoull(digits, 10, &v))
-		return -EINVAL;
-	if (v > (U64_MAX >> shift))
-		return -EINVAL;
-	*out = v << shift;
-	return 0;
-}
-
-/* Index of @s in @names, or -EINVAL. */
-static int tdp_parse_choice(const char *s, const char *const *names, int nr)
-{
-	int i;
-
-	for (i = 0; i < nr; i++)
-		if (names[i] && !strcmp(s, names[i]))
-			return i;
-	return -EINVAL;
-}
-
-/*
- * Split "key=value" and check the key is known and new; returns its index
- * in @keys, and points *val at the value. @who names the file in messages.
- */
-static int tdp_parse_kv(const char *who, char *tok, const char *const *keys, int nr,
-			unsigned long *seen, char **val)
-{
-	char *eq = strchr(tok, '=');
-	int k;
-
-	if (!eq || eq == tok || !eq[1]) {
-		pr_warn_ratelimited("%s: '%.40s' is not key=value\n", who, tok);
-		return -EINVAL;
-	}
-	*eq = '\0';
-	*val = eq + 1;
-	k = tdp_parse_choice(tok, keys, nr);
-	if (k < 0) {
-		pr_warn_ratelimited("%s: unknown key '%.40s'\n", who, tok);
-		return -EINVAL;
-	}
-	if (__test_and_set_bit(k, seen)) {
-		pr_warn_ratelimited("%s: %s= given twice\n", who, tok);
-		return -EINVAL;
-	}
-	return k;
-}
-
-/* One number of "GFN NR"; @what is "GFN" or "NR". */
-static int tdp_parse_range_u64(const char *who, const char *what, const char *tok, u64 *out)
-{
-	if (!tdp_parse_u64(tok, out))
-		return 0;
-	pr_warn_ratelimited("%s: %s '%.40s' is not a number below 2^64\n", who, what, tok);
-	return -EINVAL;
-}
-
-/* "GFN NR" and nothing else, inside a guest of @nr_gfns frames. */
-static int tdp_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr)
-{
-	char *a = tdp_next_token(&buf);
-	char *b = tdp_next_token(&buf);
-	char *c = tdp_next_token(&buf);
-
-	if (!b) {
-		pr_warn_ratelimited("%s: '%.40s' is not GFN NR\n", who, a ? a : "");
-		return -EINVAL;
-	}
-	if (c) {
-		pr_warn_ratelimited("%s: '%.40s' after GFN NR\n", who, c);
-		return -EINVAL;
-	}
-	if (tdp_parse_range_u64(who, "GFN", a, gfn) || tdp_parse_range_u64(who, "NR", b, nr))
-		return -EINVAL;
-	if (!*nr) {
-		pr_warn_ratelimited("%s: NR is 0\n", who);
-		return -EINVAL;
-	}
-	if (*gfn >= nr_gfns || *nr > nr_gfns - *gfn) {
-		pr_warn_ratelimited("%s: GFN %llu NR %llu is not inside the guest's %llu frames\n",
-				    who, *gfn, *nr, nr_gfns);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * A VM name: a letter, then letters, digits, '_', '-', '.'; not a top-level
- * file. Create and destroy share the check and its messages.
- */
-static bool tdp_name_ok(const char *name)
-{
-	size_t i, len = strlen(name);
-	bool ok = len && len < TDP_GUEST_NAME_MAX && isalpha(name[0]);
-
-	for (i = 1; ok && i < len; i++)
-		ok = isalnum(name[i]) || strchr("_.-", name[i]);
-	if (!ok) {
-		pr_warn_ratelimited("bad name '%.40s': a letter first, then up to %d of [A-Za-z0-9_.-]\n",
-				    name, TDP_GUEST_NAME_MAX - 2);
-		return false;
-	}
-	if (!strcmp(name, "create") || !strcmp(name, "destroy") || !strcmp(name, "stats")) {
-		pr_warn_ratelimited("bad name '%s': a file of tdproot's has it\n", name);
-		return false;
-	}
-	return true;
-}
-
-enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_NR };
-
-static const char *const tdp_create_keys[K_NR] = {
-	"mem", "backing", "format", "levels", "policy", "huge",
-};
-
-static const char *const tdp_policy_names[] = { "seed", "pinned" };
-static const char *const tdp_huge_names[] = { NULL, "4k", "2m", "1g" };
-static const char *const tdp_level_names[] = { "4", "5" };
-
-/* The arguments after NAME; the ranges are tdp_vm_params_check()'s. */
-static int tdp_parse_create(char *buf, const char *name, struct tdp_vm_params *p)
-{
-	unsigned long seen = 0;
-	char who[48], *tok, *val;
-	const char *want;
-	int k, v;
-
-	snprintf(who, sizeof(who), "create %s", name);
-	*p = (struct tdp_vm_params) {
-		.mem_bytes = TDP_DEFAULT_MEM,
-		.format = TDP_FMT_EPT,
-		.levels = 4,
-		.policy = TDP_POLICY_SEED,
-		.leaf_level = TDP_PG_LEVEL_4K,
-	};
-
-	while ((tok = tdp_next_token(&buf))) {
-		k = tdp_parse_kv(who, tok, tdp_create_keys, K_NR, &seen, &val);
-		switch (k) {
-		case K_MEM:
-			v = tdp_parse_size(val, &p->mem_bytes);
-			want = "a SIZE (digits, then K, M, G or T if you like; below 16E)";
-			break;
-		case K_BACKING:
-			v = tdp_parse_size(val, &p->backing_bytes);
-			want = "a SIZE (digits, then K, M, G or T if you like; below 16E)";
-			break;
-		case K_FORMAT:
-			v = tdp_parse_choice(val, tdp_format_names, ARRAY_SIZE(tdp_format_names));
-			p->format = v;
-			want = "ept or npt";
-			break;
-		case K_LEVELS:
-			v = tdp_parse_choice(val, tdp_level_names, ARRAY_SIZE(tdp_level_names));
-			p->levels = v + 4;
-			want = "4 or 5";
-			break;
-		case K_POLICY:
-			v = tdp_parse_choice(val, tdp_policy_names, ARRAY_SIZE(tdp_policy_names));
-			p->policy = v;
-			want = "seed or pinned";
-			break;
-		case K_HUGE:
-			v = tdp_parse_choice(val, tdp_huge_names, ARRAY_SIZE(tdp_huge_names));
-			p->leaf_level = v;
-			want = "4k, 2m or 1g";
-			break;
-		default:
-			return -EINVAL;	/* tdp_parse_kv() said why */
-		}
-		if (v < 0) {
-			pr_warn_ratelimited("%s: %s=%.40s is not %s\n", who, tok, val, want);
-			return -EINVAL;
-		}
-	}
-	if (!test_bit(K_BACKING, &seen))
-		p->backing_bytes = p->mem_bytes;
-	return 0;
-}
-
-enum { W_PATTERN, W_WRITE_PCT, W_FLIP_MS, W_NR };
-
-static const char *const tdp_workload_keys[W_NR] = { "pattern", "write_pct", "flip_ms" };
-
-static int tdp_parse_workload(const char *who, char *buf, struct tdp_workload *wl)
-{
-	unsigned long seen = 0;
-	char *tok, *val;
-	u64 n;
-	int k;
-
-	*wl = (struct tdp_workload) { .pattern = TDP_PATTERN_IDLE };
-	while ((tok = tdp_next_token(&buf))) {
-		k = tdp_parse_kv(who, tok, tdp_workload_keys, W_NR, &seen, &val);
-		if (k < 0)
-			return -EINVAL;	/* tdp_parse_kv() said why */
-		if (k == W_PATTERN) {
-			k = tdp_parse_choice(val, tdp_pattern_names, TDP_PATTERN_NR);
-			if (k < 0)
-				pr_warn_ratelimited("%s: pattern=%.40s is not idle, seq, random or hot\n",
-						    who, val);
-			wl->pattern = k;
-		} else if (k == W_WRITE_PCT) {
-			if (tdp_parse_u64(val, &n) || n > 100) {
-				pr_warn_ratelimited("%s: write_pct=%.40s is not 0..100\n",
-						    who, val);
-				k = -EINVAL;
-			}
-			wl->write_pct = n;
-		} else if (k == W_FLIP_MS) {
-			if (tdp_parse_u64(val, &n) || n > TDP_MAX_FLIP_MS) {
-				pr_warn_ratelimited("%s: flip_ms=%.40s is not 0..%d\n",
-						    who, val, TDP_MAX_FLIP_MS);
-				k = -EINVAL;
-			}
-			wl->flip_ms = n;
-		}
-		if (k < 0)
-			return -EINVAL;
-	}
-	if (!test_bit(W_PATTERN, &seen)) {
-		pr_warn_ratelimited("%s: pattern= is missing\n", who);
-		return -EINVAL;
-	}
-	return 0;
-}
 
 /* ---- per-VM files ---- */
 
@@ -533,8 +231,6 @@ static const struct file_operations tdp_file_fops = {
 	.release = single_release,
 };
 
-/* ---- VMs ---- */
-
 /* debugfs makes directories 0755; tdproot's are root-only like its files. */
 static struct dentry *tdp_debugfs_mkdir(const char *name, struct dentry *parent)
 {
@@ -545,43 +241,20 @@ static struct dentry *tdp_debugfs_mkdir(const char *name, struct dentry *parent)
 	return d;
 }
 
-static struct tdp_guest *tdp_guest_find(const char *name)
-{
-	struct tdp_guest *g;
-
-	lockdep_assert_held(&tdp_guests_lock);
-	list_for_each_entry(g, &tdp_guests, node)
-		if (!strcmp(g->name, name))
-			return g;
-	return NULL;
-}
-
-/* Tear down a guest's files, vCPUs and VM; the guest itself stays. */
-static void tdp_guest_teardown(struct tdp_guest *g)
-{
-	/* Waits for every operation in flight on this guest's files. */
-	debugfs_remove_recursive(g->dir);
-	g->dir = NULL;
-	if (g->vcpus)
-		tdp_vcpus_destroy(g->vcpus);
-	g->vcpus = NULL;
-	if (g->vm)
-		tdp_vm_destroy(g->vm);
-	g->vm = NULL;
-}
-
-/* Tear down and free a guest already off the list. */
-static void tdp_guest_free(struct tdp_guest *g)
-{
-	tdp_guest_teardown(g);
-	kfree(g);
-}
-
+/* Make a new guest's directory and files: tdp_guest_create()'s last step. */
 static int tdp_guest_files(struct tdp_guest *g)
 {
-	struct dentry *hist = tdp_debugfs_mkdir("hist", g->dir);
+	struct dentry *hist;
 	int i;
 
+	g->dir = tdp_debugfs_mkdir(g->name, tdp_debugfs_dir);
+	if (IS_ERR(g->dir)) {
+		int ret = PTR_ERR(g->dir);
+
+		g->dir = NULL;
+		return ret;
+	}
+	hist = tdp_debugfs_mkdir("hist", g->dir);
 	if (IS_ERR(hist))
 		return PTR_ERR(hist);
 	for (i = 0; i < ARRAY_SIZE(tdp_vm_file_ops); i++) {
@@ -597,119 +270,14 @@ static int tdp_guest_files(struct tdp_guest *g)
 	return 0;
 }
 
-/*
- * Every refusal of a create that costs nothing, in the order README.md's
- * table lists them: the name, whether it is taken, the arguments and their
- * ranges, and last whether this machine has the memory. A taken name is
- * -EEXIST whatever follows it.
- */
-static int tdp_create_check(char *buf, char **name, struct tdp_vm_params *params)
-{
-	int ret;
-
-	lockdep_assert_held(&tdp_guests_lock);
-	*name = tdp_next_token(&buf);
-	if (!*name) {
-		pr_warn_ratelimited("create: no NAME; create takes NAME [key=value]...\n");
-		return -EINVAL;
-	}
-	if (!tdp_name_ok(*name))
-		return -EINVAL;
-	if (tdp_guest_find(*name)) {
-		pr_warn_ratelimited("create: %s exists\n", *name);
-		return -EEXIST;
-	}
-	ret = tdp_parse_create(buf, *name, params);
-	if (ret)
-		return ret;
-	return tdp_vm_params_check(params, *name);
-}
-
 static int tdp_create_store(struct tdp_guest *unused, char *buf, int arg)
 {
-	struct tdp_vm_params params;
-	struct tdp_guest *g;
-	char *name;
-	int ret;
-
-	mutex_lock(&tdp_guests_lock);
-	ret = tdp_create_check(buf, &name, &params);
-	if (ret)
-		goto unlock;
-	g = kzalloc(struct_size(g, files, ARRAY_SIZE(tdp_vm_file_ops)), GFP_KERNEL);
-	if (!g) {
-		ret = -ENOMEM;
-		goto unlock;
-	}
-	strscpy(g->name, name, sizeof(g->name));
-
-	g->vm = tdp_vm_create(&params, name);
-	if (IS_ERR(g->vm)) {
-		ret = PTR_ERR(g->vm);
-		g->vm = NULL;
-		goto fail;
-	}
-	g->vcpus = tdp_vcpus_create(g->vm, name);
-	if (!g->vcpus) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	g->dir = tdp_debugfs_mkdir(name, tdp_debugfs_dir);
-	if (IS_ERR(g->dir)) {
-		ret = PTR_ERR(g->dir);
-		g->dir = NULL;
-		goto fail;
-	}
-	ret = tdp_guest_files(g);
-	if (ret)
-		goto fail;
-	list_add_tail(&g->node, &tdp_guests);
-	mutex_unlock(&tdp_guests_lock);
-	return 0;
-
-fail:
-	/* A write may already be in flight on the files made so far: stop it. */
-	if (g->vm)
-		tdp_vm_kill(g->vm);
-	tdp_guest_free(g);
-unlock:
-	mutex_unlock(&tdp_guests_lock);
-	return ret;
+	return tdp_guest_create(buf, ARRAY_SIZE(tdp_vm_file_ops), tdp_guest_files);
 }
 
 static int tdp_destroy_store(struct tdp_guest *unused, char *buf, int arg)
 {
-	struct tdp_guest *g;
-
-	if (!tdp_name_ok(buf))
-		return -EINVAL;
-
-	/*
-	 * The name stays taken (create gets -EEXIST) until the teardown is
-	 * over; a second destroy of it gets -ENOENT.
-	 */
-	mutex_lock(&tdp_guests_lock);
-	g = tdp_guest_find(buf);
-	if (g && !g->dying) {
-		g->dying = true;
-		tdp_vm_kill(g->vm);
-	} else {
-		g = NULL;
-	}
-	mutex_unlock(&tdp_guests_lock);
-	if (!g)
-		return -ENOENT;
-
-	/*
-	 * Waits for the writes in flight, which stop at their next batch; the
-	 * guest leaves the list, freeing its name, only once its VM is gone.
-	 */
-	tdp_guest_teardown(g);
-	mutex_lock(&tdp_guests_lock);
-	list_del(&g->node);
-	mutex_unlock(&tdp_guests_lock);
-	kfree(g);
-	return 0;
+	return tdp_guest_destroy(buf);
 }
 
 static int tdp_global_stats_show(struct seq_file *m, struct tdp_guest *unused, int arg)
@@ -750,15 +318,7 @@ int tdp_debugfs_init(void)
 
 void tdp_debugfs_exit(void)
 {
-	struct tdp_guest *g, *tmp;
-
 	/* Open files pin the module, so no operation is in flight here. */
 	debugfs_remove_recursive(tdp_debugfs_dir);
-	mutex_lock(&tdp_guests_lock);
-	list_for_each_entry_safe(g, tmp, &tdp_guests, node) {
-		list_del(&g->node);
-		g->dir = NULL;	/* removed with the top directory */
-		tdp_guest_free(g);
-	}
-	mutex_unlock(&tdp_guests_lock);
+	tdp_guests_destroy_all();
 }

@@ -6,9 +6,10 @@
 # Turns README.md's error table (the "### Errors" section) into the rows
 # reliability_test walks in the booted test kernel: file, input, errno and
 # message of every refusal. It also fails if a refusal message in SRC (every
-# pr_warn_ratelimited() of src/debugfs.c, the "create " ones of src/vm.c)
-# matches no row, so a message added to the module without a row in the
-# README fails the build, and a row the module disagrees with fails the test.
+# pr_warn_ratelimited() of src/debugfs*.c and src/guests.c, the "create "
+# ones of src/vm.c) matches no row, so a message added to the module without
+# a row in the README fails the build, and a row the module disagrees with
+# fails the test.
 #
 # Cells: file is a path under /sys/kernel/debug/tdproot; write is a C string
 # (escapes such as \0 and \n allowed), or (read), (empty), (N bytes); errno
