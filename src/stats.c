@@ -10,28 +10,9 @@
 struct tdp_stats tdp_global_stats;
 
 const char *const tdp_stat_names[TDP_STAT_NR] = {
-	[TDP_STAT_roots_allocated] = "roots_allocated",
-	[TDP_STAT_roots_freed] = "roots_freed",
-	[TDP_STAT_pt_pages_allocated] = "pt_pages_allocated",
-	[TDP_STAT_pt_pages_freed] = "pt_pages_freed",
-	[TDP_STAT_leaf_sptes] = "leaf_sptes",
-	[TDP_STAT_faults] = "faults",
-	[TDP_STAT_fault_retries] = "fault_retries",
-	[TDP_STAT_spurious_faults] = "spurious_faults",
-	[TDP_STAT_zaps_all] = "zaps_all",
-	[TDP_STAT_zaps_range] = "zaps_range",
-	[TDP_STAT_root_zaps] = "root_zaps",
-	[TDP_STAT_root_zap_ns] = "root_zap_ns",
-	[TDP_STAT_zap_yields] = "zap_yields",
-	[TDP_STAT_root_invalidations] = "root_invalidations",
-	[TDP_STAT_vcpu_reloads] = "vcpu_reloads",
-	[TDP_STAT_role_flips] = "role_flips",
-	[TDP_STAT_tlb_flushes] = "tlb_flushes",
-	[TDP_STAT_accesses] = "accesses",
-	[TDP_STAT_integrity_errors] = "integrity_errors",
-	[TDP_STAT_invariant_errors] = "invariant_errors",
-	[TDP_STAT_max_lock_hold_shared_ns] = "max_lock_hold_shared_ns",
-	[TDP_STAT_max_lock_hold_exclusive_ns] = "max_lock_hold_exclusive_ns",
+#define TDP_STAT_NAME(name) [TDP_STAT_##name] = #name,
+	TDP_STATS(TDP_STAT_NAME)
+#undef TDP_STAT_NAME
 };
 
 const char *const tdp_hist_names[TDP_HIST_VIEWS] = {

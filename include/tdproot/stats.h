@@ -17,32 +17,37 @@
  * Counters only grow, except leaf_sptes (entries mapped now) and the
  * max_lock_hold_* maxima. A shared hold of mmu_lock delays only writers, an
  * exclusive one delays every fault, so the two are kept apart; the overall
- * max_lock_hold_ns is derived when read. tdp_stat_names[] spells them for
- * debugfs.
+ * max_lock_hold_ns is derived when read. One list makes the enum and
+ * tdp_stat_names[], the names debugfs prints.
  */
+#define TDP_STATS(X)				\
+	X(roots_allocated)			\
+	X(roots_freed)				\
+	X(pt_pages_allocated)			\
+	X(pt_pages_freed)			\
+	X(leaf_sptes)				\
+	X(faults)				\
+	X(fault_retries)			\
+	X(spurious_faults)			\
+	X(zaps_all)				\
+	X(zaps_range)				\
+	X(root_zaps)				\
+	X(root_zap_ns)				\
+	X(zap_yields)				\
+	X(root_invalidations)			\
+	X(vcpu_reloads)				\
+	X(role_flips)				\
+	X(tlb_flushes)				\
+	X(accesses)				\
+	X(integrity_errors)			\
+	X(invariant_errors)			\
+	X(max_lock_hold_shared_ns)		\
+	X(max_lock_hold_exclusive_ns)
+
 enum tdp_stat {
-	TDP_STAT_roots_allocated,
-	TDP_STAT_roots_freed,
-	TDP_STAT_pt_pages_allocated,
-	TDP_STAT_pt_pages_freed,
-	TDP_STAT_leaf_sptes,
-	TDP_STAT_faults,
-	TDP_STAT_fault_retries,
-	TDP_STAT_spurious_faults,
-	TDP_STAT_zaps_all,
-	TDP_STAT_zaps_range,
-	TDP_STAT_root_zaps,
-	TDP_STAT_root_zap_ns,
-	TDP_STAT_zap_yields,
-	TDP_STAT_root_invalidations,
-	TDP_STAT_vcpu_reloads,
-	TDP_STAT_role_flips,
-	TDP_STAT_tlb_flushes,
-	TDP_STAT_accesses,
-	TDP_STAT_integrity_errors,
-	TDP_STAT_invariant_errors,
-	TDP_STAT_max_lock_hold_shared_ns,
-	TDP_STAT_max_lock_hold_exclusive_ns,
+#define TDP_STAT_ENUM(name) TDP_STAT_##name,
+	TDP_STATS(TDP_STAT_ENUM)
+#undef TDP_STAT_ENUM
 	TDP_STAT_NR
 };
 
