@@ -11,8 +11,9 @@
 int tdp_debugfs_init(void);
 
 /**
- * tdp_debugfs_exit() - Remove the interface (waiting for every operation in
- * flight), then stop and destroy every VM.
+ * tdp_debugfs_exit() - Remove the interface, then destroy every VM.
+ *
+ * Removing the files waits for every operation in flight on them.
  */
 void tdp_debugfs_exit(void);
 

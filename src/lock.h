@@ -40,10 +40,11 @@ void tdp_lock_acquire(struct tdp_lock *lk, rwlock_t *rwlock,
 void tdp_lock_release(struct tdp_lock *lk) __releases(lk->rwlock);
 
 /**
- * tdp_lock_yield() - Let waiters and the scheduler in, then retake the lock
- * in the same mode. The caller must not be in an RCU read-side section and
- * must revalidate everything it read under the lock.
+ * tdp_lock_yield() - Let waiters and the scheduler in, then retake the lock.
  * @lk: the held lock.
+ *
+ * The lock is retaken in the same mode. The caller must not be in an RCU
+ * read-side section and must revalidate everything it read under the lock.
  *
  * Return: how long the lock had been held, in nanoseconds.
  */

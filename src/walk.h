@@ -77,9 +77,10 @@ struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_le
 				int min_level, u64 start, u64 end);
 
 /**
- * tdp_iter_next() - Step to the next entry in pre-order, or restart from the
- * root after a yield.
+ * tdp_iter_next() - Step to the next entry in pre-order.
  * @iter: the iterator.
+ *
+ * Or, after a yield, restart from the root at @iter->next_gfn.
  */
 void tdp_iter_next(struct tdp_iter *iter);
 

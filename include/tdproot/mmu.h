@@ -53,10 +53,11 @@ struct tdp_vm_params {
 struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *name);
 
 /**
- * tdp_vm_params_check() - Validate VM parameters: the ranges first, then
- * whether this machine has the memory.
+ * tdp_vm_params_check() - Validate VM parameters.
  * @params: the parameters.
  * @name: the VM's name, for messages.
+ *
+ * The ranges first, then whether this machine has the memory.
  *
  * Return: 0, -EINVAL for a value out of range or -ENOMEM for backing
  * memory above half of RAM, each with a ratelimited message that names the
@@ -72,16 +73,20 @@ int tdp_vm_params_check(const struct tdp_vm_params *params, const char *name);
 int tdp_vm_count(void);
 
 /**
- * tdp_vm_destroy() - Invalidate and zap every root, wait for every deferred
- * free, release the backing memory and the VM.
+ * tdp_vm_destroy() - Tear down a VM and release its memory.
  * @vm: a VM with no registered clients (all vCPUs stopped).
+ *
+ * Invalidates and zaps every root, waits for every deferred free, then
+ * releases the backing memory and the VM.
  */
 void tdp_vm_destroy(struct tdp_vm *vm);
 
 /**
- * tdp_vm_kill() - Mark a VM as being destroyed: populate stops at its next
- * batch with -ENODEV, so a destroy waiting for it does not wait long.
+ * tdp_vm_kill() - Mark a VM as being destroyed.
  * @vm: the VM.
+ *
+ * Populate stops at its next batch with -ENODEV, so a destroy waiting for
+ * it does not wait long.
  */
 void tdp_vm_kill(struct tdp_vm *vm);
 
@@ -117,51 +122,61 @@ struct tdp_stats *tdp_vm_stats(struct tdp_vm *vm);
 int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr);
 
 /**
- * tdp_vm_zap_all() - Fast invalidation: invalidate every valid root under
- * mmu_lock for write, ask every client to reload, zap each invalidated root
- * once under mmu_lock for read, wait until every root older than the
- * invalidation is zapped (seed: also those a concurrent last put is zapping),
- * the clients have reloaded and every deferred free has run.
+ * tdp_vm_zap_all() - Fast invalidation of every root.
  * @vm: the VM.
+ *
+ * Invalidates every valid root under mmu_lock for write, asks every client
+ * to reload, zaps each invalidated root once under mmu_lock for read, waits
+ * until every root older than the invalidation is zapped (seed: also those a
+ * concurrent last put is zapping), the clients have reloaded and every
+ * deferred free has run.
  *
  * Return: 0.
  */
 int tdp_vm_zap_all(struct tdp_vm *vm);
 
 /**
- * tdp_vm_zap_range() - Zap the leaves mapping [@gfn, @gfn + @nr) in every
- * root (valid or not), then make every client flush its translation cache.
+ * tdp_vm_zap_range() - Zap a range of leaves in every root.
  * @vm: the VM.
  * @gfn: first frame.
  * @nr: number of frames.
+ *
+ * Zaps the leaves mapping [@gfn, @gfn + @nr) in every root (valid or not),
+ * then makes every client flush its translation cache.
  *
  * Return: 0 or -EINVAL for a range outside the guest.
  */
 int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr);
 
 /**
- * tdp_vm_valid_roots() - Count the valid roots under RCU, without taking a
- * reference (a reader's put could otherwise be a seed last put).
+ * tdp_vm_valid_roots() - Count the valid roots.
  * @vm: the VM.
+ *
+ * Under RCU, without taking a reference: a reader's put could otherwise be
+ * a seed last put.
  *
  * Return: the number of valid roots.
  */
 u64 tdp_vm_valid_roots(struct tdp_vm *vm);
 
 /**
- * tdp_vm_sync() - Wait until every root and table freed so far is back in
- * the page allocator, so statistics read next are exact.
+ * tdp_vm_sync() - Wait for every deferred free queued so far.
  * @vm: the VM.
+ *
+ * Every root and table freed so far is then back in the page allocator, so
+ * statistics read next are exact.
  */
 void tdp_vm_sync(struct tdp_vm *vm);
 
 /**
- * tdp_vm_show_roots() - Print one line per root on the VM's list: id, role,
- * refcount, invalid, page-table pages (the root's counter, its own table
- * included) and the root pointer hardware would load. Walks no tables, so
- * its RCU read-side section is as long as the root list.
+ * tdp_vm_show_roots() - Print one line per root on the VM's list.
  * @m: the seq_file of a debugfs read.
  * @vm: the VM.
+ *
+ * The line holds id, role, refcount, invalid, page-table pages (the root's
+ * counter, its own table included) and the root pointer hardware would
+ * load. Walks no tables, so its RCU read-side section is as long as the
+ * root list.
  */
 void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm);
 
@@ -298,26 +313,28 @@ int tdp_fault(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, bool write,
 	      struct tdp_pt_cache *cache);
 
 /**
- * tdp_translate() - Walk @root for @gfn the way hardware does: without
- * mmu_lock, inside an RCU read-side section.
+ * tdp_translate() - Walk a root for one frame the way hardware does.
  * @vm: the VM.
  * @root: a referenced root.
  * @gfn: the frame.
  * @pfn: set to the host frame on success.
+ *
+ * Without mmu_lock, inside an RCU read-side section.
  *
  * Return: 0, or -EFAULT if an entry on the way is not present (an exit).
  */
 int tdp_translate(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, u64 *pfn);
 
 /**
- * tdp_backing_check() - Check that @pfn is the backing page of @gfn by its
- * stamp, and on a write bump the page's write counter.
+ * tdp_backing_check() - Check that a translation reached the right page.
  * @vm: the VM.
  * @gfn: the guest frame.
  * @pfn: the host frame a translation produced.
  * @write: whether to write to the page.
  *
- * A mismatch bumps integrity_errors and warns once.
+ * @pfn must be the backing page of @gfn by its stamp; on a write the
+ * page's write counter is bumped. A mismatch bumps integrity_errors and
+ * warns once.
  *
  * Return: true if the stamp matched.
  */

@@ -127,10 +127,11 @@ static inline void tdp_stat_inc(struct tdp_stats *s, enum tdp_stat stat)
 }
 
 /**
- * tdp_stat_read() - Current value of a counter, summed over CPUs (or, for
- * a max_lock_hold_* maximum, the largest).
+ * tdp_stat_read() - Current value of a counter.
  * @s: the statistics.
  * @stat: which counter.
+ *
+ * Summed over CPUs, or for a max_lock_hold_* maximum the largest.
  *
  * Return: the value.
  */
@@ -167,19 +168,22 @@ void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns);
 void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id);
 
 /**
- * tdp_hist_show() - Print a histogram for people (one line per power of
- * two: bucket, count, a bar), then p50, p99 and max from the finer buckets.
+ * tdp_hist_show() - Print a histogram for people.
  * @m: the seq_file of a debugfs read.
  * @s: the VM's statistics.
  * @id: which histogram; TDP_HIST_LOCK_HOLD sums both lock-hold ones.
+ *
+ * One line per power of two (bucket, count, a bar), then p50, p99 and max
+ * from the finer buckets.
  */
 void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id);
 
 /**
- * tdp_stats_show() - Print every counter as "key value" lines, with the
- * derived values roots_live, pt_pages_live and max_lock_hold_ns.
+ * tdp_stats_show() - Print every counter as "key value" lines.
  * @m: the seq_file of a debugfs read.
  * @s: the statistics to print.
+ *
+ * With the derived values roots_live, pt_pages_live and max_lock_hold_ns.
  */
 void tdp_stats_show(struct seq_file *m, struct tdp_stats *s);
 

@@ -66,10 +66,11 @@ int tdp_vcpus_set_count(struct tdp_vcpus *vs, unsigned int nr);
 unsigned int tdp_vcpus_count(struct tdp_vcpus *vs);
 
 /**
- * tdp_vcpus_set_workload() - Change what every vCPU does; running threads
- * pick it up at their next batch.
+ * tdp_vcpus_set_workload() - Change what every vCPU does.
  * @vs: the set.
  * @wl: a validated workload.
+ *
+ * Running threads pick it up at their next batch.
  */
 void tdp_vcpus_set_workload(struct tdp_vcpus *vs, const struct tdp_workload *wl);
 
