@@ -18,14 +18,14 @@
 #include "backing.h"
 #include "fail.h"
 
-#define TDP_STAMP_MAGIC		0x7464707230303030ULL	/* "tdpr0000" */
+#define TDPR_STAMP_MAGIC		0x7464707230303030ULL	/* "tdpr0000" */
 
-static u64 tdp_stamp(struct tdp_vm *vm, u64 block, u64 index)
+static u64 tdpr_stamp(struct tdpr_vm *vm, u64 block, u64 index)
 {
-	return TDP_STAMP_MAGIC ^ ((u64)vm->id << 40) ^ (block << TDP_MAX_BLOCK_ORDER) ^ index;
+	return TDPR_STAMP_MAGIC ^ ((u64)vm->id << 40) ^ (block << TDPR_MAX_BLOCK_ORDER) ^ index;
 }
 
-void tdp_backing_free(struct tdp_vm *vm)
+void tdpr_backing_free(struct tdpr_vm *vm)
 {
 	u64 i;
 
@@ -36,21 +36,21 @@ void tdp_backing_free(struct tdp_vm *vm)
 	kvfree(vm->blocks);
 }
 
-int tdp_backing_alloc(struct tdp_vm *vm)
+int tdpr_backing_alloc(struct tdpr_vm *vm)
 {
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 	u64 i, j;
 
-	vm->block_order = tdp_block_order(vm->p.leaf_level);
+	vm->block_order = tdpr_block_order(vm->p.leaf_level);
 	vm->nr_blocks = vm->p.backing_bytes >> (PAGE_SHIFT + vm->block_order);
-	if (tdp_should_fail(TDP_FAIL_VM))
+	if (tdpr_should_fail(TDPR_FAIL_VM))
 		return -ENOMEM;
 	vm->blocks = kvcalloc(vm->nr_blocks, sizeof(*vm->blocks), GFP_KERNEL_ACCOUNT);
 	if (!vm->blocks)
 		return -ENOMEM;
 
 	for (i = 0; i < vm->nr_blocks; i++) {
-		if (tdp_should_fail(TDP_FAIL_VM))
+		if (tdpr_should_fail(TDPR_FAIL_VM))
 			return -ENOMEM;
 		vm->blocks[i] = alloc_pages(gfp, vm->block_order);
 		if (!vm->blocks[i])
@@ -58,7 +58,7 @@ int tdp_backing_alloc(struct tdp_vm *vm)
 		for (j = 0; j < (1ULL << vm->block_order); j++) {
 			u64 *p = page_address(vm->blocks[i] + j);
 
-			p[0] = tdp_stamp(vm, i, j);
+			p[0] = tdpr_stamp(vm, i, j);
 			p[1] = 0;
 		}
 		cond_resched();
@@ -67,40 +67,40 @@ int tdp_backing_alloc(struct tdp_vm *vm)
 }
 
 /* Block of the pool behind the leaf that maps @gfn, and the page in it. */
-static void tdp_backing_locate(struct tdp_vm *vm, u64 gfn, u64 *block, u64 *index)
+static void tdpr_backing_locate(struct tdpr_vm *vm, u64 gfn, u64 *block, u64 *index)
 {
-	div64_u64_rem(gfn >> tdp_leaf_shift(vm->p.leaf_level), vm->nr_blocks, block);
+	div64_u64_rem(gfn >> tdpr_leaf_shift(vm->p.leaf_level), vm->nr_blocks, block);
 	*index = gfn & ((1ULL << vm->block_order) - 1);
 }
 
-u64 tdp_backing_pfn(struct tdp_vm *vm, u64 gfn)
+u64 tdpr_backing_pfn(struct tdpr_vm *vm, u64 gfn)
 {
 	u64 block, index;
 
-	tdp_backing_locate(vm, gfn, &block, &index);
+	tdpr_backing_locate(vm, gfn, &block, &index);
 	return page_to_pfn(vm->blocks[block]) + index;
 }
 
-bool tdp_backing_check(struct tdp_vm *vm, u64 gfn, u64 pfn, bool write)
+bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write)
 {
 	u64 block, index, *p;
 
-	tdp_backing_locate(vm, gfn, &block, &index);
+	tdpr_backing_locate(vm, gfn, &block, &index);
 	if (pfn_valid(pfn)) {
 		p = page_address(pfn_to_page(pfn));
-		if (READ_ONCE(p[0]) == tdp_stamp(vm, block, index)) {
+		if (READ_ONCE(p[0]) == tdpr_stamp(vm, block, index)) {
 			if (write)
 				WRITE_ONCE(p[1], READ_ONCE(p[1]) + 1);
 			return true;
 		}
 	}
-	tdp_stat_inc(&vm->stats, TDP_STAT_integrity_errors);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
 	WARN_ONCE(1, "vm %s: gfn 0x%llx translated to pfn 0x%llx, not its backing page\n",
 		  vm->name, gfn, pfn);
 	return false;
 }
 
-bool tdp_range_ok(struct tdp_vm *vm, u64 gfn, u64 nr)
+bool tdpr_range_ok(struct tdpr_vm *vm, u64 gfn, u64 nr)
 {
 	if (nr && gfn < vm->nr_gfns && nr <= vm->nr_gfns - gfn)
 		return true;

@@ -20,12 +20,12 @@ static bool bench_exclusive_faults;
 module_param(bench_exclusive_faults, bool, 0600);
 MODULE_PARM_DESC(bench_exclusive_faults, "Benchmark baseline: faults take mmu_lock for write");
 
-bool tdp_bench_may_yield(void)
+bool tdpr_bench_may_yield(void)
 {
 	return !READ_ONCE(bench_no_yield);
 }
 
-bool tdp_bench_faults_shared(void)
+bool tdpr_bench_faults_shared(void)
 {
 	return !READ_ONCE(bench_exclusive_faults);
 }
@@ -62,7 +62,7 @@ static int bench_floor_set(const char *val, const struct kernel_param *kp)
 	for (i = 0; i < npages; i++) {
 		u64 *pt = pages[i];
 
-		for (j = 0; j < TDP_PT_ENTRIES; j++) {
+		for (j = 0; j < TDPR_PT_ENTRIES; j++) {
 			sum += READ_ONCE(pt[j]);
 			WRITE_ONCE(pt[j], 0);
 		}

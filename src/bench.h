@@ -20,17 +20,17 @@
  * (fault.h). Neither the lock helper nor the fault path asks.
  */
 #ifdef TDPROOT_BENCH
-bool tdp_bench_may_yield(void);
-bool tdp_bench_faults_shared(void);
+bool tdpr_bench_may_yield(void);
+bool tdpr_bench_faults_shared(void);
 #else
 /* Holders of mmu_lock yield when asked to: always, outside a benchmark. */
-static inline bool tdp_bench_may_yield(void)
+static inline bool tdpr_bench_may_yield(void)
 {
 	return true;
 }
 
 /* Faults take mmu_lock for read: always, outside a benchmark. */
-static inline bool tdp_bench_faults_shared(void)
+static inline bool tdpr_bench_faults_shared(void)
 {
 	return true;
 }

@@ -20,144 +20,144 @@
 #include "guests.h"
 
 /* One debugfs file: what it shows and what it accepts. */
-struct tdp_file_op {
+struct tdpr_file_op {
 	const char *name;
 	umode_t mode;
 	bool in_hist;
-	int (*show)(struct seq_file *m, struct tdp_guest *g, int arg);
-	int (*store)(struct tdp_guest *g, char *buf, int arg);
+	int (*show)(struct seq_file *m, struct tdpr_guest *g, int arg);
+	int (*store)(struct tdpr_guest *g, char *buf, int arg);
 	int arg;
 };
 
-static struct dentry *tdp_debugfs_dir;
+static struct dentry *tdpr_debugfs_dir;
 
 /* ---- per-VM files ---- */
 
-static int tdp_vcpus_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+static int tdpr_vcpus_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
 {
-	seq_printf(m, "%u\n", tdp_vcpus_count(g->vcpus));
+	seq_printf(m, "%u\n", tdpr_vcpus_count(g->vcpus));
 	return 0;
 }
 
-static int tdp_vcpus_file_store(struct tdp_guest *g, char *buf, int arg)
+static int tdpr_vcpus_file_store(struct tdpr_guest *g, char *buf, int arg)
 {
 	u64 nr;
 
-	if (tdp_parse_u64(buf, &nr) || nr > TDP_MAX_VCPUS) {
+	if (tdpr_parse_u64(buf, &nr) || nr > TDPR_MAX_VCPUS) {
 		pr_warn_ratelimited("%s/vcpus: '%.40s' is not 0..%d\n",
-				    g->name, buf, TDP_MAX_VCPUS);
+				    g->name, buf, TDPR_MAX_VCPUS);
 		return -EINVAL;
 	}
-	return tdp_vcpus_set_count(g->vcpus, nr);
+	return tdpr_vcpus_set_count(g->vcpus, nr);
 }
 
-static int tdp_workload_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+static int tdpr_workload_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
 {
-	struct tdp_workload wl;
+	struct tdpr_workload wl;
 
-	tdp_vcpus_get_workload(g->vcpus, &wl);
+	tdpr_vcpus_get_workload(g->vcpus, &wl);
 	seq_printf(m, "pattern=%s write_pct=%u flip_ms=%u\n",
-		   tdp_pattern_names[wl.pattern], wl.write_pct, wl.flip_ms);
+		   tdpr_pattern_names[wl.pattern], wl.write_pct, wl.flip_ms);
 	return 0;
 }
 
-static int tdp_workload_file_store(struct tdp_guest *g, char *buf, int arg)
+static int tdpr_workload_file_store(struct tdpr_guest *g, char *buf, int arg)
 {
-	struct tdp_workload wl;
+	struct tdpr_workload wl;
 	char who[48];
 
 	snprintf(who, sizeof(who), "%s/workload", g->name);
-	if (tdp_parse_workload(who, buf, &wl))
+	if (tdpr_parse_workload(who, buf, &wl))
 		return -EINVAL;
-	tdp_vcpus_set_workload(g->vcpus, &wl);
+	tdpr_vcpus_set_workload(g->vcpus, &wl);
 	return 0;
 }
 
-static int tdp_populate_file_store(struct tdp_guest *g, char *buf, int arg)
+static int tdpr_populate_file_store(struct tdpr_guest *g, char *buf, int arg)
 {
 	char who[48];
 	u64 gfn, nr;
 
 	snprintf(who, sizeof(who), "%s/populate", g->name);
-	if (tdp_parse_range(who, buf, tdp_vm_nr_gfns(g->vm), &gfn, &nr))
+	if (tdpr_parse_range(who, buf, tdpr_vm_nr_gfns(g->vm), &gfn, &nr))
 		return -EINVAL;
-	return tdp_vm_populate(g->vm, gfn, nr);
+	return tdpr_vm_populate(g->vm, gfn, nr);
 }
 
-static int tdp_zap_all_file_store(struct tdp_guest *g, char *buf, int arg)
+static int tdpr_zap_all_file_store(struct tdpr_guest *g, char *buf, int arg)
 {
 	if (strcmp(buf, "1")) {
 		pr_warn_ratelimited("%s/zap_all: '%.40s' is not 1\n", g->name, buf);
 		return -EINVAL;
 	}
-	return tdp_vm_zap_all(g->vm);
+	return tdpr_vm_zap_all(g->vm);
 }
 
-static int tdp_zap_range_file_store(struct tdp_guest *g, char *buf, int arg)
+static int tdpr_zap_range_file_store(struct tdpr_guest *g, char *buf, int arg)
 {
 	char who[48];
 	u64 gfn, nr;
 
 	snprintf(who, sizeof(who), "%s/zap_range", g->name);
-	if (tdp_parse_range(who, buf, tdp_vm_nr_gfns(g->vm), &gfn, &nr))
+	if (tdpr_parse_range(who, buf, tdpr_vm_nr_gfns(g->vm), &gfn, &nr))
 		return -EINVAL;
-	return tdp_vm_zap_range(g->vm, gfn, nr);
+	return tdpr_vm_zap_range(g->vm, gfn, nr);
 }
 
-static int tdp_stats_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+static int tdpr_stats_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
 {
-	tdp_stats_show(m, tdp_vm_stats(g->vm));
+	tdpr_stats_show(m, tdpr_vm_stats(g->vm));
 	seq_printf(m, "roots_valid %llu\nvcpus %u\nguest_frames %llu\n",
-		   tdp_vm_valid_roots(g->vm), tdp_vcpus_count(g->vcpus),
-		   tdp_vm_nr_gfns(g->vm));
+		   tdpr_vm_valid_roots(g->vm), tdpr_vcpus_count(g->vcpus),
+		   tdpr_vm_nr_gfns(g->vm));
 	return 0;
 }
 
-static int tdp_roots_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+static int tdpr_roots_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
 {
-	tdp_vm_show_roots(m, g->vm);
+	tdpr_vm_show_roots(m, g->vm);
 	return 0;
 }
 
-static int tdp_hist_file_show(struct seq_file *m, struct tdp_guest *g, int arg)
+static int tdpr_hist_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
 {
-	tdp_hist_show(m, tdp_vm_stats(g->vm), arg);
+	tdpr_hist_show(m, tdpr_vm_stats(g->vm), arg);
 	return 0;
 }
 
-static int tdp_hist_file_store(struct tdp_guest *g, char *buf, int arg)
+static int tdpr_hist_file_store(struct tdpr_guest *g, char *buf, int arg)
 {
 	if (strcmp(buf, "0")) {
 		pr_warn_ratelimited("%s/hist/%s: '%.40s' is not 0 (0 resets it)\n",
-				    g->name, tdp_hist_names[arg], buf);
+				    g->name, tdpr_hist_names[arg], buf);
 		return -EINVAL;
 	}
-	tdp_hist_reset(tdp_vm_stats(g->vm), arg);
+	tdpr_hist_reset(tdpr_vm_stats(g->vm), arg);
 	return 0;
 }
 
-static const struct tdp_file_op tdp_vm_file_ops[] = {
-	{ "vcpus", 0600, false, tdp_vcpus_file_show, tdp_vcpus_file_store },
-	{ "workload", 0600, false, tdp_workload_file_show, tdp_workload_file_store },
-	{ "populate", 0200, false, NULL, tdp_populate_file_store },
-	{ "zap_all", 0200, false, NULL, tdp_zap_all_file_store },
-	{ "zap_range", 0200, false, NULL, tdp_zap_range_file_store },
-	{ "stats", 0400, false, tdp_stats_file_show, NULL },
-	{ "roots", 0400, false, tdp_roots_file_show, NULL },
-	{ "lock_hold", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
-	  TDP_HIST_LOCK_HOLD },
-	{ "lock_hold_shared", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
-	  TDP_HIST_LOCK_HOLD_SHARED },
-	{ "lock_hold_exclusive", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
-	  TDP_HIST_LOCK_HOLD_EXCLUSIVE },
-	{ "vcpu_stall", 0600, true, tdp_hist_file_show, tdp_hist_file_store,
-	  TDP_HIST_VCPU_STALL },
+static const struct tdpr_file_op tdpr_vm_file_ops[] = {
+	{ "vcpus", 0600, false, tdpr_vcpus_file_show, tdpr_vcpus_file_store },
+	{ "workload", 0600, false, tdpr_workload_file_show, tdpr_workload_file_store },
+	{ "populate", 0200, false, NULL, tdpr_populate_file_store },
+	{ "zap_all", 0200, false, NULL, tdpr_zap_all_file_store },
+	{ "zap_range", 0200, false, NULL, tdpr_zap_range_file_store },
+	{ "stats", 0400, false, tdpr_stats_file_show, NULL },
+	{ "roots", 0400, false, tdpr_roots_file_show, NULL },
+	{ "lock_hold", 0600, true, tdpr_hist_file_show, tdpr_hist_file_store,
+	  TDPR_HIST_LOCK_HOLD },
+	{ "lock_hold_shared", 0600, true, tdpr_hist_file_show, tdpr_hist_file_store,
+	  TDPR_HIST_LOCK_HOLD_SHARED },
+	{ "lock_hold_exclusive", 0600, true, tdpr_hist_file_show, tdpr_hist_file_store,
+	  TDPR_HIST_LOCK_HOLD_EXCLUSIVE },
+	{ "vcpu_stall", 0600, true, tdpr_hist_file_show, tdpr_hist_file_store,
+	  TDPR_HIST_VCPU_STALL },
 };
 
 /* ---- file operations shared by every file ---- */
 
 /* How messages name @f: "create", "vm0/vcpus", "vm0/hist/lock_hold". */
-static const char *tdp_file_path(const struct tdp_file *f, char *buf, size_t len)
+static const char *tdpr_file_path(const struct tdpr_file *f, char *buf, size_t len)
 {
 	if (f->g)
 		snprintf(buf, len, "%s/%s%s", f->g->name, f->op->in_hist ? "hist/" : "",
@@ -167,44 +167,44 @@ static const char *tdp_file_path(const struct tdp_file *f, char *buf, size_t len
 	return buf;
 }
 
-static int tdp_file_show(struct seq_file *m, void *unused)
+static int tdpr_file_show(struct seq_file *m, void *unused)
 {
-	struct tdp_file *f = m->private;
+	struct tdpr_file *f = m->private;
 
 	return f->op->show(m, f->g, f->op->arg);
 }
 
-static int tdp_file_open(struct inode *inode, struct file *file)
+static int tdpr_file_open(struct inode *inode, struct file *file)
 {
-	struct tdp_file *f = inode->i_private;
+	struct tdpr_file *f = inode->i_private;
 	char path[64];
 
 	/* Root bypasses the mode bits, so refuse the unsupported direction here. */
 	if ((file->f_mode & FMODE_READ) && !f->op->show) {
-		pr_warn_ratelimited("%s is write-only\n", tdp_file_path(f, path, sizeof(path)));
+		pr_warn_ratelimited("%s is write-only\n", tdpr_file_path(f, path, sizeof(path)));
 		return -EPERM;
 	}
 	if ((file->f_mode & FMODE_WRITE) && !f->op->store) {
-		pr_warn_ratelimited("%s is read-only\n", tdp_file_path(f, path, sizeof(path)));
+		pr_warn_ratelimited("%s is read-only\n", tdpr_file_path(f, path, sizeof(path)));
 		return -EPERM;
 	}
-	return single_open(file, tdp_file_show, f);
+	return single_open(file, tdpr_file_show, f);
 }
 
-static ssize_t tdp_file_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
+static ssize_t tdpr_file_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
 {
-	struct tdp_file *f = ((struct seq_file *)file->private_data)->private;
+	struct tdpr_file *f = ((struct seq_file *)file->private_data)->private;
 	char path[64], *buf;
 	int ret;
 
 	if (!count) {
-		pr_warn_ratelimited("%s: empty write\n", tdp_file_path(f, path, sizeof(path)));
+		pr_warn_ratelimited("%s: empty write\n", tdpr_file_path(f, path, sizeof(path)));
 		return -EINVAL;
 	}
 	if (count >= PAGE_SIZE) {
 		pr_warn_ratelimited("%s: %zu bytes, more than %lu\n",
-				    tdp_file_path(f, path, sizeof(path)), count, PAGE_SIZE - 1);
+				    tdpr_file_path(f, path, sizeof(path)), count, PAGE_SIZE - 1);
 		return -EINVAL;
 	}
 	buf = memdup_user_nul(ubuf, count);
@@ -213,7 +213,7 @@ static ssize_t tdp_file_write(struct file *file, const char __user *ubuf,
 	/* A NUL inside the write is malformed, not a terminator. */
 	if (strlen(buf) != count) {
 		pr_warn_ratelimited("%s: a NUL at byte %zu of %zu\n",
-				    tdp_file_path(f, path, sizeof(path)), strlen(buf), count);
+				    tdpr_file_path(f, path, sizeof(path)), strlen(buf), count);
 		ret = -EINVAL;
 	} else {
 		ret = f->op->store(f->g, strim(buf), f->op->arg);
@@ -222,17 +222,17 @@ static ssize_t tdp_file_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
-static const struct file_operations tdp_file_fops = {
+static const struct file_operations tdpr_file_fops = {
 	.owner = THIS_MODULE,
-	.open = tdp_file_open,
+	.open = tdpr_file_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
-	.write = tdp_file_write,
+	.write = tdpr_file_write,
 	.release = single_release,
 };
 
 /* debugfs makes directories 0755; tdproot's are root-only like its files. */
-static struct dentry *tdp_debugfs_mkdir(const char *name, struct dentry *parent)
+static struct dentry *tdpr_debugfs_mkdir(const char *name, struct dentry *parent)
 {
 	struct dentry *d = debugfs_create_dir(name, parent);
 
@@ -241,84 +241,84 @@ static struct dentry *tdp_debugfs_mkdir(const char *name, struct dentry *parent)
 	return d;
 }
 
-/* Make a new guest's directory and files: tdp_guest_create()'s last step. */
-static int tdp_guest_files(struct tdp_guest *g)
+/* Make a new guest's directory and files: tdpr_guest_create()'s last step. */
+static int tdpr_guest_files(struct tdpr_guest *g)
 {
 	struct dentry *hist;
 	int i;
 
-	g->dir = tdp_debugfs_mkdir(g->name, tdp_debugfs_dir);
+	g->dir = tdpr_debugfs_mkdir(g->name, tdpr_debugfs_dir);
 	if (IS_ERR(g->dir)) {
 		int ret = PTR_ERR(g->dir);
 
 		g->dir = NULL;
 		return ret;
 	}
-	hist = tdp_debugfs_mkdir("hist", g->dir);
+	hist = tdpr_debugfs_mkdir("hist", g->dir);
 	if (IS_ERR(hist))
 		return PTR_ERR(hist);
-	for (i = 0; i < ARRAY_SIZE(tdp_vm_file_ops); i++) {
-		const struct tdp_file_op *op = &tdp_vm_file_ops[i];
+	for (i = 0; i < ARRAY_SIZE(tdpr_vm_file_ops); i++) {
+		const struct tdpr_file_op *op = &tdpr_vm_file_ops[i];
 		struct dentry *d;
 
-		g->files[i] = (struct tdp_file) { .g = g, .op = op };
+		g->files[i] = (struct tdpr_file) { .g = g, .op = op };
 		d = debugfs_create_file(op->name, op->mode, op->in_hist ? hist : g->dir,
-					&g->files[i], &tdp_file_fops);
+					&g->files[i], &tdpr_file_fops);
 		if (IS_ERR(d))
 			return PTR_ERR(d);
 	}
 	return 0;
 }
 
-static int tdp_create_store(struct tdp_guest *unused, char *buf, int arg)
+static int tdpr_create_store(struct tdpr_guest *unused, char *buf, int arg)
 {
-	return tdp_guest_create(buf, ARRAY_SIZE(tdp_vm_file_ops), tdp_guest_files);
+	return tdpr_guest_create(buf, ARRAY_SIZE(tdpr_vm_file_ops), tdpr_guest_files);
 }
 
-static int tdp_destroy_store(struct tdp_guest *unused, char *buf, int arg)
+static int tdpr_destroy_store(struct tdpr_guest *unused, char *buf, int arg)
 {
-	return tdp_guest_destroy(buf);
+	return tdpr_guest_destroy(buf);
 }
 
-static int tdp_global_stats_show(struct seq_file *m, struct tdp_guest *unused, int arg)
+static int tdpr_global_stats_show(struct seq_file *m, struct tdpr_guest *unused, int arg)
 {
-	seq_printf(m, "vms %d\n", tdp_vm_count());
-	tdp_stats_show(m, &tdp_global_stats);
+	seq_printf(m, "vms %d\n", tdpr_vm_count());
+	tdpr_stats_show(m, &tdpr_global_stats);
 	return 0;
 }
 
-static const struct tdp_file_op tdp_top_file_ops[] = {
-	{ "create", 0200, false, NULL, tdp_create_store },
-	{ "destroy", 0200, false, NULL, tdp_destroy_store },
-	{ "stats", 0400, false, tdp_global_stats_show, NULL },
+static const struct tdpr_file_op tdpr_top_file_ops[] = {
+	{ "create", 0200, false, NULL, tdpr_create_store },
+	{ "destroy", 0200, false, NULL, tdpr_destroy_store },
+	{ "stats", 0400, false, tdpr_global_stats_show, NULL },
 };
 
-static struct tdp_file tdp_top_files[ARRAY_SIZE(tdp_top_file_ops)];
+static struct tdpr_file tdpr_top_files[ARRAY_SIZE(tdpr_top_file_ops)];
 
-int tdp_debugfs_init(void)
+int tdpr_debugfs_init(void)
 {
 	int i;
 
-	tdp_debugfs_dir = tdp_debugfs_mkdir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(tdp_debugfs_dir))
-		return PTR_ERR(tdp_debugfs_dir);
-	for (i = 0; i < ARRAY_SIZE(tdp_top_file_ops); i++) {
+	tdpr_debugfs_dir = tdpr_debugfs_mkdir(KBUILD_MODNAME, NULL);
+	if (IS_ERR(tdpr_debugfs_dir))
+		return PTR_ERR(tdpr_debugfs_dir);
+	for (i = 0; i < ARRAY_SIZE(tdpr_top_file_ops); i++) {
 		struct dentry *d;
 
-		tdp_top_files[i].op = &tdp_top_file_ops[i];
-		d = debugfs_create_file(tdp_top_file_ops[i].name, tdp_top_file_ops[i].mode,
-					tdp_debugfs_dir, &tdp_top_files[i], &tdp_file_fops);
+		tdpr_top_files[i].op = &tdpr_top_file_ops[i];
+		d = debugfs_create_file(tdpr_top_file_ops[i].name, tdpr_top_file_ops[i].mode,
+					tdpr_debugfs_dir, &tdpr_top_files[i], &tdpr_file_fops);
 		if (IS_ERR(d)) {
-			debugfs_remove_recursive(tdp_debugfs_dir);
+			debugfs_remove_recursive(tdpr_debugfs_dir);
 			return PTR_ERR(d);
 		}
 	}
 	return 0;
 }
 
-void tdp_debugfs_exit(void)
+void tdpr_debugfs_exit(void)
 {
 	/* Open files pin the module, so no operation is in flight here. */
-	debugfs_remove_recursive(tdp_debugfs_dir);
-	tdp_guests_destroy_all();
+	debugfs_remove_recursive(tdpr_debugfs_dir);
+	tdpr_guests_destroy_all();
 }

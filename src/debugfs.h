@@ -4,17 +4,17 @@
 #define _TDPROOT_DEBUGFS_H
 
 /**
- * tdp_debugfs_init() - Create the top-level directory and its files.
+ * tdpr_debugfs_init() - Create the top-level directory and its files.
  *
  * Return: 0 or a negative errno.
  */
-int tdp_debugfs_init(void);
+int tdpr_debugfs_init(void);
 
 /**
- * tdp_debugfs_exit() - Remove the interface, then destroy every VM.
+ * tdpr_debugfs_exit() - Remove the interface, then destroy every VM.
  *
  * Removing the files waits for every operation in flight on them.
  */
-void tdp_debugfs_exit(void);
+void tdpr_debugfs_exit(void);
 
 #endif /* _TDPROOT_DEBUGFS_H */

@@ -16,10 +16,10 @@
 
 #include "debugfs_parse.h"
 
-#define TDP_DEFAULT_MEM		(128ULL << 20)
-#define TDP_MAX_FLIP_MS		60000
+#define TDPR_DEFAULT_MEM		(128ULL << 20)
+#define TDPR_MAX_FLIP_MS		60000
 
-char *tdp_next_token(char **s)
+char *tdpr_next_token(char **s)
 {
 	char *tok;
 
@@ -29,7 +29,7 @@ char *tdp_next_token(char **s)
 	return NULL;
 }
 
-int tdp_parse_u64(const char *s, u64 *out)
+int tdpr_parse_u64(const char *s, u64 *out)
 {
 	/* Digits only (0x for hex): no sign, no suffix. */
 	if (!isdigit(*s) || kstrtoull(s, 0, out))
@@ -38,7 +38,7 @@ int tdp_parse_u64(const char *s, u64 *out)
 }
 
 /* SIZE: digits with an optional K, M, G or T suffix (powers of 1024). */
-static int tdp_parse_size(const char *s, u64 *out)
+static int tdpr_parse_size(const char *s, u64 *out)
 {
 	static const char suffixes[] = "KMGT";
 	size_t len = strlen(s);
@@ -65,7 +65,7 @@ static int tdp_parse_size(const char *s, u64 *out)
 }
 
 /* Index of @s in @names, or -EINVAL. */
-static int tdp_parse_choice(const char *s, const char *const *names, int nr)
+static int tdpr_parse_choice(const char *s, const char *const *names, int nr)
 {
 	int i;
 
@@ -79,8 +79,8 @@ static int tdp_parse_choice(const char *s, const char *const *names, int nr)
  * Split "key=value" and check the key is known and new; returns its index
  * in @keys, and points *val at the value. @who names the file in messages.
  */
-static int tdp_parse_kv(const char *who, char *tok, const char *const *keys, int nr,
-			unsigned long *seen, char **val)
+static int tdpr_parse_kv(const char *who, char *tok, const char *const *keys, int nr,
+			 unsigned long *seen, char **val)
 {
 	char *eq = strchr(tok, '=');
 	int k;
@@ -91,7 +91,7 @@ static int tdp_parse_kv(const char *who, char *tok, const char *const *keys, int
 	}
 	*eq = '\0';
 	*val = eq + 1;
-	k = tdp_parse_choice(tok, keys, nr);
+	k = tdpr_parse_choice(tok, keys, nr);
 	if (k < 0) {
 		pr_warn_ratelimited("%s: unknown key '%.40s'\n", who, tok);
 		return -EINVAL;
@@ -104,19 +104,19 @@ static int tdp_parse_kv(const char *who, char *tok, const char *const *keys, int
 }
 
 /* One number of "GFN NR"; @what is "GFN" or "NR". */
-static int tdp_parse_range_u64(const char *who, const char *what, const char *tok, u64 *out)
+static int tdpr_parse_range_u64(const char *who, const char *what, const char *tok, u64 *out)
 {
-	if (!tdp_parse_u64(tok, out))
+	if (!tdpr_parse_u64(tok, out))
 		return 0;
 	pr_warn_ratelimited("%s: %s '%.40s' is not a number below 2^64\n", who, what, tok);
 	return -EINVAL;
 }
 
-int tdp_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr)
+int tdpr_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr)
 {
-	char *a = tdp_next_token(&buf);
-	char *b = tdp_next_token(&buf);
-	char *c = tdp_next_token(&buf);
+	char *a = tdpr_next_token(&buf);
+	char *b = tdpr_next_token(&buf);
+	char *c = tdpr_next_token(&buf);
 
 	if (!b) {
 		pr_warn_ratelimited("%s: '%.40s' is not GFN NR\n", who, a ? a : "");
@@ -126,7 +126,7 @@ int tdp_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr)
 		pr_warn_ratelimited("%s: '%.40s' after GFN NR\n", who, c);
 		return -EINVAL;
 	}
-	if (tdp_parse_range_u64(who, "GFN", a, gfn) || tdp_parse_range_u64(who, "NR", b, nr))
+	if (tdpr_parse_range_u64(who, "GFN", a, gfn) || tdpr_parse_range_u64(who, "NR", b, nr))
 		return -EINVAL;
 	if (!*nr) {
 		pr_warn_ratelimited("%s: NR is 0\n", who);
@@ -140,16 +140,16 @@ int tdp_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr)
 	return 0;
 }
 
-bool tdp_name_ok(const char *name)
+bool tdpr_name_ok(const char *name)
 {
 	size_t i, len = strlen(name);
-	bool ok = len && len < TDP_NAME_MAX && isalpha(name[0]);
+	bool ok = len && len < TDPR_NAME_MAX && isalpha(name[0]);
 
 	for (i = 1; ok && i < len; i++)
 		ok = isalnum(name[i]) || strchr("_.-", name[i]);
 	if (!ok) {
 		pr_warn_ratelimited("bad name '%.40s': a letter first, then up to %d of [A-Za-z0-9_.-]\n",
-				    name, TDP_NAME_MAX - 2);
+				    name, TDPR_NAME_MAX - 2);
 		return false;
 	}
 	if (!strcmp(name, "create") || !strcmp(name, "destroy") || !strcmp(name, "stats")) {
@@ -161,15 +161,15 @@ bool tdp_name_ok(const char *name)
 
 enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_NR };
 
-static const char *const tdp_create_keys[K_NR] = {
+static const char *const tdpr_create_keys[K_NR] = {
 	"mem", "backing", "format", "levels", "policy", "huge",
 };
 
-static const char *const tdp_policy_names[] = { "seed", "pinned" };
-static const char *const tdp_huge_names[] = { NULL, "4k", "2m", "1g" };
-static const char *const tdp_level_names[] = { "4", "5" };
+static const char *const tdpr_policy_names[] = { "seed", "pinned" };
+static const char *const tdpr_huge_names[] = { NULL, "4k", "2m", "1g" };
+static const char *const tdpr_level_names[] = { "4", "5" };
 
-int tdp_parse_create(char *buf, const char *name, struct tdp_vm_params *p)
+int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 {
 	unsigned long seen = 0;
 	char who[48], *tok, *val;
@@ -177,47 +177,49 @@ int tdp_parse_create(char *buf, const char *name, struct tdp_vm_params *p)
 	int k, v;
 
 	snprintf(who, sizeof(who), "create %s", name);
-	*p = (struct tdp_vm_params) {
-		.mem_bytes = TDP_DEFAULT_MEM,
-		.format = TDP_FMT_EPT,
+	*p = (struct tdpr_vm_params) {
+		.mem_bytes = TDPR_DEFAULT_MEM,
+		.format = TDPR_FMT_EPT,
 		.levels = 4,
-		.policy = TDP_POLICY_SEED,
-		.leaf_level = TDP_PG_LEVEL_4K,
+		.policy = TDPR_POLICY_SEED,
+		.leaf_level = TDPR_PG_LEVEL_4K,
 	};
 
-	while ((tok = tdp_next_token(&buf))) {
-		k = tdp_parse_kv(who, tok, tdp_create_keys, K_NR, &seen, &val);
+	while ((tok = tdpr_next_token(&buf))) {
+		k = tdpr_parse_kv(who, tok, tdpr_create_keys, K_NR, &seen, &val);
 		switch (k) {
 		case K_MEM:
-			v = tdp_parse_size(val, &p->mem_bytes);
+			v = tdpr_parse_size(val, &p->mem_bytes);
 			want = "a SIZE (digits, then K, M, G or T if you like; below 16E)";
 			break;
 		case K_BACKING:
-			v = tdp_parse_size(val, &p->backing_bytes);
+			v = tdpr_parse_size(val, &p->backing_bytes);
 			want = "a SIZE (digits, then K, M, G or T if you like; below 16E)";
 			break;
 		case K_FORMAT:
-			v = tdp_parse_choice(val, tdp_format_names, ARRAY_SIZE(tdp_format_names));
+			v = tdpr_parse_choice(val, tdpr_format_names,
+					      ARRAY_SIZE(tdpr_format_names));
 			p->format = v;
 			want = "ept or npt";
 			break;
 		case K_LEVELS:
-			v = tdp_parse_choice(val, tdp_level_names, ARRAY_SIZE(tdp_level_names));
+			v = tdpr_parse_choice(val, tdpr_level_names, ARRAY_SIZE(tdpr_level_names));
 			p->levels = v + 4;
 			want = "4 or 5";
 			break;
 		case K_POLICY:
-			v = tdp_parse_choice(val, tdp_policy_names, ARRAY_SIZE(tdp_policy_names));
+			v = tdpr_parse_choice(val, tdpr_policy_names,
+					      ARRAY_SIZE(tdpr_policy_names));
 			p->policy = v;
 			want = "seed or pinned";
 			break;
 		case K_HUGE:
-			v = tdp_parse_choice(val, tdp_huge_names, ARRAY_SIZE(tdp_huge_names));
+			v = tdpr_parse_choice(val, tdpr_huge_names, ARRAY_SIZE(tdpr_huge_names));
 			p->leaf_level = v;
 			want = "4k, 2m or 1g";
 			break;
 		default:
-			return -EINVAL;	/* tdp_parse_kv() said why */
+			return -EINVAL;	/* tdpr_parse_kv() said why */
 		}
 		if (v < 0) {
 			pr_warn_ratelimited("%s: %s=%.40s is not %s\n", who, tok, val, want);
@@ -231,37 +233,37 @@ int tdp_parse_create(char *buf, const char *name, struct tdp_vm_params *p)
 
 enum { W_PATTERN, W_WRITE_PCT, W_FLIP_MS, W_NR };
 
-static const char *const tdp_workload_keys[W_NR] = { "pattern", "write_pct", "flip_ms" };
+static const char *const tdpr_workload_keys[W_NR] = { "pattern", "write_pct", "flip_ms" };
 
-int tdp_parse_workload(const char *who, char *buf, struct tdp_workload *wl)
+int tdpr_parse_workload(const char *who, char *buf, struct tdpr_workload *wl)
 {
 	unsigned long seen = 0;
 	char *tok, *val;
 	u64 n;
 	int k;
 
-	*wl = (struct tdp_workload) { .pattern = TDP_PATTERN_IDLE };
-	while ((tok = tdp_next_token(&buf))) {
-		k = tdp_parse_kv(who, tok, tdp_workload_keys, W_NR, &seen, &val);
+	*wl = (struct tdpr_workload) { .pattern = TDPR_PATTERN_IDLE };
+	while ((tok = tdpr_next_token(&buf))) {
+		k = tdpr_parse_kv(who, tok, tdpr_workload_keys, W_NR, &seen, &val);
 		if (k < 0)
-			return -EINVAL;	/* tdp_parse_kv() said why */
+			return -EINVAL;	/* tdpr_parse_kv() said why */
 		if (k == W_PATTERN) {
-			k = tdp_parse_choice(val, tdp_pattern_names, TDP_PATTERN_NR);
+			k = tdpr_parse_choice(val, tdpr_pattern_names, TDPR_PATTERN_NR);
 			if (k < 0)
 				pr_warn_ratelimited("%s: pattern=%.40s is not idle, seq, random or hot\n",
 						    who, val);
 			wl->pattern = k;
 		} else if (k == W_WRITE_PCT) {
-			if (tdp_parse_u64(val, &n) || n > 100) {
+			if (tdpr_parse_u64(val, &n) || n > 100) {
 				pr_warn_ratelimited("%s: write_pct=%.40s is not 0..100\n",
 						    who, val);
 				k = -EINVAL;
 			}
 			wl->write_pct = n;
 		} else if (k == W_FLIP_MS) {
-			if (tdp_parse_u64(val, &n) || n > TDP_MAX_FLIP_MS) {
+			if (tdpr_parse_u64(val, &n) || n > TDPR_MAX_FLIP_MS) {
 				pr_warn_ratelimited("%s: flip_ms=%.40s is not 0..%d\n",
-						    who, val, TDP_MAX_FLIP_MS);
+						    who, val, TDPR_MAX_FLIP_MS);
 				k = -EINVAL;
 			}
 			wl->flip_ms = n;

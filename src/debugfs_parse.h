@@ -12,24 +12,24 @@
 #include <tdproot/vcpu.h>
 
 /**
- * tdp_next_token() - Split off the next whitespace-separated token.
+ * tdpr_next_token() - Split off the next whitespace-separated token.
  * @s: the rest of the input; advanced past the token.
  *
  * Return: the token, or NULL at the end.
  */
-char *tdp_next_token(char **s);
+char *tdpr_next_token(char **s);
 
 /**
- * tdp_parse_u64() - Parse digits only (0x for hex): no sign, no suffix.
+ * tdpr_parse_u64() - Parse digits only (0x for hex): no sign, no suffix.
  * @s: the text.
  * @out: the number.
  *
  * Return: 0 or -EINVAL, without a message.
  */
-int tdp_parse_u64(const char *s, u64 *out);
+int tdpr_parse_u64(const char *s, u64 *out);
 
 /**
- * tdp_parse_range() - Parse "GFN NR" and nothing else.
+ * tdpr_parse_range() - Parse "GFN NR" and nothing else.
  * @who: the file, for messages.
  * @buf: the input.
  * @nr_gfns: the guest's size in frames; the range must lie inside it.
@@ -38,37 +38,37 @@ int tdp_parse_u64(const char *s, u64 *out);
  *
  * Return: 0 or -EINVAL.
  */
-int tdp_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr);
+int tdpr_parse_range(const char *who, char *buf, u64 nr_gfns, u64 *gfn, u64 *nr);
 
 /**
- * tdp_name_ok() - Check a VM name, for create and destroy alike.
+ * tdpr_name_ok() - Check a VM name, for create and destroy alike.
  * @name: a letter, then letters, digits, '_', '-' or '.'; not the name of a
  *        top-level file.
  *
  * Return: true if the name may be used.
  */
-bool tdp_name_ok(const char *name);
+bool tdpr_name_ok(const char *name);
 
 /**
- * tdp_parse_create() - Parse the key=value arguments of create after NAME.
+ * tdpr_parse_create() - Parse the key=value arguments of create after NAME.
  * @buf: the arguments.
  * @name: the VM's name, for messages.
  * @p: the parameters, defaults for keys not given.
  *
- * The ranges of the values are tdp_vm_params_check()'s.
+ * The ranges of the values are tdpr_vm_params_check()'s.
  *
  * Return: 0 or -EINVAL.
  */
-int tdp_parse_create(char *buf, const char *name, struct tdp_vm_params *p);
+int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p);
 
 /**
- * tdp_parse_workload() - Parse a workload: pattern= and optional keys.
+ * tdpr_parse_workload() - Parse a workload: pattern= and optional keys.
  * @who: the file, for messages.
  * @buf: the input.
  * @wl: the workload.
  *
  * Return: 0 or -EINVAL.
  */
-int tdp_parse_workload(const char *who, char *buf, struct tdp_workload *wl);
+int tdpr_parse_workload(const char *who, char *buf, struct tdpr_workload *wl);
 
 #endif /* _TDPROOT_DEBUGFS_PARSE_H */

@@ -5,23 +5,23 @@
  *
  *   fail_alloc_every=N   make every Nth allocation at an enabled site fail
  *                        (0, the default, disables injection)
- *   fail_alloc_sites=M   bitmask of TDP_FAIL_* sites (default: all)
+ *   fail_alloc_sites=M   bitmask of TDPR_FAIL_* sites (default: all)
  */
 #ifndef _TDPROOT_FAIL_H
 #define _TDPROOT_FAIL_H
 
 #include <linux/types.h>
 
-#define TDP_FAIL_ROOT	BIT(0)	/* a root and its top-level table */
-#define TDP_FAIL_PT	BIT(1)	/* page-table pages for a fault */
-#define TDP_FAIL_VM	BIT(2)	/* a VM and its backing memory */
+#define TDPR_FAIL_ROOT	BIT(0)	/* a root and its top-level table */
+#define TDPR_FAIL_PT	BIT(1)	/* page-table pages for a fault */
+#define TDPR_FAIL_VM	BIT(2)	/* a VM and its backing memory */
 
 /**
- * tdp_should_fail() - Whether an allocation at @site should fail now.
- * @site: one TDP_FAIL_* bit.
+ * tdpr_should_fail() - Whether an allocation at @site should fail now.
+ * @site: one TDPR_FAIL_* bit.
  *
  * Return: true if the caller must behave as if the allocation failed.
  */
-bool tdp_should_fail(unsigned int site);
+bool tdpr_should_fail(unsigned int site);
 
 #endif /* _TDPROOT_FAIL_H */

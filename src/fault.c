@@ -13,16 +13,16 @@
 #include "pt.h"
 #include "walk.h"
 
-int tdp_fault_locked(struct tdp_vm *vm, struct tdp_root *root, u64 gfn,
-		     bool write, struct tdp_pt_cache *cache, struct tdp_lock *lk)
+int tdpr_fault_locked(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn,
+		      bool write, struct tdpr_pt_cache *cache, struct tdpr_lock *lk)
 {
 	int target = vm->p.leaf_level;
-	u64 base = round_down(gfn, tdp_level_pages(target));
-	struct tdp_iter iter;
+	u64 base = round_down(gfn, tdpr_level_pages(target));
+	struct tdpr_iter iter;
 	int ret = 0;
 
-	/* For read, but see tdp_fault_lock(). */
-	tdp_lock_assert_held(lk);
+	/* For read, but see tdpr_fault_lock(). */
+	tdpr_lock_assert_held(lk);
 
 	/*
 	 * Invalidation happens under mmu_lock for write, or (seed) in the
@@ -33,79 +33,79 @@ int tdp_fault_locked(struct tdp_vm *vm, struct tdp_root *root, u64 gfn,
 		return -EAGAIN;
 
 	rcu_read_lock();
-	for_each_tdp_pte(iter, root->pt, root->role.levels, gfn, gfn + 1) {
+	for_each_tdpr_pte(iter, root->pt, root->role.levels, gfn, gfn + 1) {
 		struct page *page;
 		u64 new;
 
-		if (tdp_spte_frozen(iter.old_spte)) {
-			ret = TDP_FAULT_RETRY;
+		if (tdpr_spte_frozen(iter.old_spte)) {
+			ret = TDPR_FAULT_RETRY;
 			break;
 		}
 
 		if (iter.level == target) {
-			if (tdp_spte_present(iter.old_spte)) {
+			if (tdpr_spte_present(iter.old_spte)) {
 				/* Another vCPU mapped it first. */
-				tdp_stat_inc(&vm->stats, TDP_STAT_spurious_faults);
+				tdpr_stat_inc(&vm->stats, TDPR_STAT_spurious_faults);
 				break;
 			}
-			new = tdp_make_leaf_spte(vm->p.format, tdp_backing_pfn(vm, base),
-						 target, write);
+			new = tdpr_make_leaf_spte(vm->p.format, tdpr_backing_pfn(vm, base),
+						  target, write);
 			if (!try_cmpxchg64(iter.sptep, &iter.old_spte, new)) {
-				ret = TDP_FAULT_RETRY;
+				ret = TDPR_FAULT_RETRY;
 				break;
 			}
-			tdp_stat_inc(&vm->stats, TDP_STAT_leaf_sptes);
+			tdpr_stat_inc(&vm->stats, TDPR_STAT_leaf_sptes);
 			break;
 		}
 
-		if (tdp_spte_present(iter.old_spte)) {
+		if (tdpr_spte_present(iter.old_spte)) {
 			/* A table on the way down; a leaf here would be a bug. */
-			if (TDP_WARN(vm, tdp_spte_leaf(iter.old_spte, iter.level))) {
+			if (TDPR_WARN(vm, tdpr_spte_leaf(iter.old_spte, iter.level))) {
 				ret = -EFAULT;
 				break;
 			}
 			continue;
 		}
 
-		page = tdp_pt_cache_pop(cache);
-		if (TDP_WARN(vm, !page)) {
+		page = tdpr_pt_cache_pop(cache);
+		if (TDPR_WARN(vm, !page)) {
 			ret = -ENOMEM;
 			break;
 		}
-		new = tdp_make_table_spte(vm->p.format, page_to_phys(page));
+		new = tdpr_make_table_spte(vm->p.format, page_to_phys(page));
 		if (!try_cmpxchg64(iter.sptep, &iter.old_spte, new)) {
 			/* Never visible to anyone: no grace period needed. */
 			__free_page(page);
-			ret = TDP_FAULT_RETRY;
+			ret = TDPR_FAULT_RETRY;
 			break;
 		}
-		tdp_pt_account(vm, page);
+		tdpr_pt_account(vm, page);
 		atomic_inc(&root->pt_pages);
 		/* Step into the table just installed. */
 		iter.old_spte = new;
 	}
 	rcu_read_unlock();
 
-	if (ret == TDP_FAULT_RETRY)
-		tdp_stat_inc(&vm->stats, TDP_STAT_fault_retries);
+	if (ret == TDPR_FAULT_RETRY)
+		tdpr_stat_inc(&vm->stats, TDPR_STAT_fault_retries);
 	else if (!ret)
-		tdp_stat_inc(&vm->stats, TDP_STAT_faults);
+		tdpr_stat_inc(&vm->stats, TDPR_STAT_faults);
 	return ret;
 }
 
-int tdp_fault(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, bool write,
-	      struct tdp_pt_cache *cache)
+int tdpr_fault(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write,
+	       struct tdpr_pt_cache *cache)
 {
-	struct tdp_lock lk;
+	struct tdpr_lock lk;
 	int ret;
 
 	do {
-		if (tdp_pt_cache_topup(cache, tdp_fault_pages(vm)))
+		if (tdpr_pt_cache_topup(cache, tdpr_fault_pages(vm)))
 			return -ENOMEM;
-		tdp_fault_lock(vm, &lk);
-		ret = tdp_fault_locked(vm, root, gfn, write, cache, &lk);
-		tdp_lock_release(&lk);
-	} while (ret == TDP_FAULT_RETRY);
+		tdpr_fault_lock(vm, &lk);
+		ret = tdpr_fault_locked(vm, root, gfn, write, cache, &lk);
+		tdpr_lock_release(&lk);
+	} while (ret == TDPR_FAULT_RETRY);
 	return ret;
 }
 

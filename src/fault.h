@@ -7,40 +7,40 @@
 #include "mmu_internal.h"
 
 /* A racing thread changed an entry on our path: walk again from the root. */
-#define TDP_FAULT_RETRY		1
+#define TDPR_FAULT_RETRY		1
 
 /* Enough pages for every table between the root and the leaf. */
-static inline int tdp_fault_pages(struct tdp_vm *vm)
+static inline int tdpr_fault_pages(struct tdpr_vm *vm)
 {
 	return vm->p.levels - vm->p.leaf_level;
 }
 
 /**
- * tdp_fault_lock() - Take mmu_lock in the mode faults take it.
+ * tdpr_fault_lock() - Take mmu_lock in the mode faults take it.
  * @vm: the VM.
  * @lk: the caller's lock record.
  *
  * For read, so faults run in parallel; for write in the bench baseline.
  */
-static inline void tdp_fault_lock(struct tdp_vm *vm, struct tdp_lock *lk)
+static inline void tdpr_fault_lock(struct tdpr_vm *vm, struct tdpr_lock *lk)
 	__acquires(&vm->mmu_lock)
 {
-	tdp_vm_lock(vm, lk, tdp_bench_faults_shared());
+	tdpr_vm_lock(vm, lk, tdpr_bench_faults_shared());
 }
 
 /**
- * tdp_fault_locked() - Map one guest frame in a root.
+ * tdpr_fault_locked() - Map one guest frame in a root.
  * @vm: the VM.
  * @root: a referenced root.
  * @gfn: the frame.
  * @write: a write access.
  * @cache: pages for missing tables, topped up by the caller.
- * @lk: mmu_lock, taken with tdp_fault_lock().
+ * @lk: mmu_lock, taken with tdpr_fault_lock().
  *
- * Return: 0 when mapped, TDP_FAULT_RETRY after a lost race, -EAGAIN if
+ * Return: 0 when mapped, TDPR_FAULT_RETRY after a lost race, -EAGAIN if
  * @root is invalid, -ENOMEM if @cache ran dry, -EFAULT on a corrupt table.
  */
-int tdp_fault_locked(struct tdp_vm *vm, struct tdp_root *root, u64 gfn,
-		     bool write, struct tdp_pt_cache *cache, struct tdp_lock *lk);
+int tdpr_fault_locked(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn,
+		      bool write, struct tdpr_pt_cache *cache, struct tdpr_lock *lk);
 
 #endif /* _TDPROOT_FAULT_H */

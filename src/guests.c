@@ -17,77 +17,77 @@
 #include "debugfs_parse.h"
 #include "guests.h"
 
-static LIST_HEAD(tdp_guests);
+static LIST_HEAD(tdpr_guests);
 /*
- * Guards tdp_guests. Never held while waiting for a VM's operations: a
+ * Guards tdpr_guests. Never held while waiting for a VM's operations: a
  * destroy marks its guest dying under it and tears it down without it.
  */
-static DEFINE_MUTEX(tdp_guests_lock);
+static DEFINE_MUTEX(tdpr_guests_lock);
 
-static struct tdp_guest *tdp_guest_find(const char *name)
+static struct tdpr_guest *tdpr_guest_find(const char *name)
 {
-	struct tdp_guest *g;
+	struct tdpr_guest *g;
 
-	lockdep_assert_held(&tdp_guests_lock);
-	list_for_each_entry(g, &tdp_guests, node)
+	lockdep_assert_held(&tdpr_guests_lock);
+	list_for_each_entry(g, &tdpr_guests, node)
 		if (!strcmp(g->name, name))
 			return g;
 	return NULL;
 }
 
 /* Tear down a guest's files, vCPUs and VM; the guest itself stays. */
-static void tdp_guest_teardown(struct tdp_guest *g)
+static void tdpr_guest_teardown(struct tdpr_guest *g)
 {
 	/* Waits for every operation in flight on this guest's files. */
 	debugfs_remove_recursive(g->dir);
 	g->dir = NULL;
 	if (g->vcpus)
-		tdp_vcpus_destroy(g->vcpus);
+		tdpr_vcpus_destroy(g->vcpus);
 	g->vcpus = NULL;
 	if (g->vm)
-		tdp_vm_destroy(g->vm);
+		tdpr_vm_destroy(g->vm);
 	g->vm = NULL;
 }
 
 /* Tear down and free a guest already off the list. */
-static void tdp_guest_free(struct tdp_guest *g)
+static void tdpr_guest_free(struct tdpr_guest *g)
 {
-	tdp_guest_teardown(g);
+	tdpr_guest_teardown(g);
 	kfree(g);
 }
 
-/* The refusals of tdp_guest_create() that cost nothing, in README.md's order. */
-static int tdp_create_check(char *buf, char **name, struct tdp_vm_params *params)
+/* The refusals of tdpr_guest_create() that cost nothing, in README.md's order. */
+static int tdpr_create_check(char *buf, char **name, struct tdpr_vm_params *params)
 {
 	int ret;
 
-	lockdep_assert_held(&tdp_guests_lock);
-	*name = tdp_next_token(&buf);
+	lockdep_assert_held(&tdpr_guests_lock);
+	*name = tdpr_next_token(&buf);
 	if (!*name) {
 		pr_warn_ratelimited("create: no NAME; create takes NAME [key=value]...\n");
 		return -EINVAL;
 	}
-	if (!tdp_name_ok(*name))
+	if (!tdpr_name_ok(*name))
 		return -EINVAL;
-	if (tdp_guest_find(*name)) {
+	if (tdpr_guest_find(*name)) {
 		pr_warn_ratelimited("create: %s exists\n", *name);
 		return -EEXIST;
 	}
-	ret = tdp_parse_create(buf, *name, params);
+	ret = tdpr_parse_create(buf, *name, params);
 	if (ret)
 		return ret;
-	return tdp_vm_params_check(params, *name);
+	return tdpr_vm_params_check(params, *name);
 }
 
-int tdp_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdp_guest *g))
+int tdpr_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdpr_guest *g))
 {
-	struct tdp_vm_params params;
-	struct tdp_guest *g;
+	struct tdpr_vm_params params;
+	struct tdpr_guest *g;
 	char *name;
 	int ret;
 
-	mutex_lock(&tdp_guests_lock);
-	ret = tdp_create_check(buf, &name, &params);
+	mutex_lock(&tdpr_guests_lock);
+	ret = tdpr_create_check(buf, &name, &params);
 	if (ret)
 		goto unlock;
 	g = kzalloc(struct_size(g, files, nr_files), GFP_KERNEL);
@@ -97,13 +97,13 @@ int tdp_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdp_gue
 	}
 	strscpy(g->name, name, sizeof(g->name));
 
-	g->vm = tdp_vm_create(&params, name);
+	g->vm = tdpr_vm_create(&params, name);
 	if (IS_ERR(g->vm)) {
 		ret = PTR_ERR(g->vm);
 		g->vm = NULL;
 		goto fail;
 	}
-	g->vcpus = tdp_vcpus_create(g->vm, name);
+	g->vcpus = tdpr_vcpus_create(g->vm, name);
 	if (!g->vcpus) {
 		ret = -ENOMEM;
 		goto fail;
@@ -111,40 +111,40 @@ int tdp_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdp_gue
 	ret = add_files(g);
 	if (ret)
 		goto fail;
-	list_add_tail(&g->node, &tdp_guests);
-	mutex_unlock(&tdp_guests_lock);
+	list_add_tail(&g->node, &tdpr_guests);
+	mutex_unlock(&tdpr_guests_lock);
 	return 0;
 
 fail:
 	/* A write may already be in flight on the files made so far: stop it. */
 	if (g->vm)
-		tdp_vm_kill(g->vm);
-	tdp_guest_free(g);
+		tdpr_vm_kill(g->vm);
+	tdpr_guest_free(g);
 unlock:
-	mutex_unlock(&tdp_guests_lock);
+	mutex_unlock(&tdpr_guests_lock);
 	return ret;
 }
 
-int tdp_guest_destroy(const char *name)
+int tdpr_guest_destroy(const char *name)
 {
-	struct tdp_guest *g;
+	struct tdpr_guest *g;
 
-	if (!tdp_name_ok(name))
+	if (!tdpr_name_ok(name))
 		return -EINVAL;
 
 	/*
 	 * The name stays taken (create gets -EEXIST) until the teardown is
 	 * over; a second destroy of it gets -ENOENT.
 	 */
-	mutex_lock(&tdp_guests_lock);
-	g = tdp_guest_find(name);
+	mutex_lock(&tdpr_guests_lock);
+	g = tdpr_guest_find(name);
 	if (g && !g->dying) {
 		g->dying = true;
-		tdp_vm_kill(g->vm);
+		tdpr_vm_kill(g->vm);
 	} else {
 		g = NULL;
 	}
-	mutex_unlock(&tdp_guests_lock);
+	mutex_unlock(&tdpr_guests_lock);
 	if (!g)
 		return -ENOENT;
 
@@ -152,23 +152,23 @@ int tdp_guest_destroy(const char *name)
 	 * Waits for the writes in flight, which stop at their next batch; the
 	 * guest leaves the list, freeing its name, only once its VM is gone.
 	 */
-	tdp_guest_teardown(g);
-	mutex_lock(&tdp_guests_lock);
+	tdpr_guest_teardown(g);
+	mutex_lock(&tdpr_guests_lock);
 	list_del(&g->node);
-	mutex_unlock(&tdp_guests_lock);
+	mutex_unlock(&tdpr_guests_lock);
 	kfree(g);
 	return 0;
 }
 
-void tdp_guests_destroy_all(void)
+void tdpr_guests_destroy_all(void)
 {
-	struct tdp_guest *g, *tmp;
+	struct tdpr_guest *g, *tmp;
 
-	mutex_lock(&tdp_guests_lock);
-	list_for_each_entry_safe(g, tmp, &tdp_guests, node) {
+	mutex_lock(&tdpr_guests_lock);
+	list_for_each_entry_safe(g, tmp, &tdpr_guests, node) {
 		list_del(&g->node);
 		g->dir = NULL;	/* removed with the top directory */
-		tdp_guest_free(g);
+		tdpr_guest_free(g);
 	}
-	mutex_unlock(&tdp_guests_lock);
+	mutex_unlock(&tdpr_guests_lock);
 }

@@ -12,26 +12,26 @@
 #include <tdproot/vcpu.h>
 
 struct dentry;
-struct tdp_file_op;
+struct tdpr_file_op;
 
 /* One debugfs file of tdproot's: what it does (debugfs.c's) and for whom. */
-struct tdp_file {
-	struct tdp_guest *g;		/* NULL for the top-level files */
-	const struct tdp_file_op *op;
+struct tdpr_file {
+	struct tdpr_guest *g;		/* NULL for the top-level files */
+	const struct tdpr_file_op *op;
 };
 
-struct tdp_guest {
+struct tdpr_guest {
 	struct list_head node;		/* the registry */
-	char name[TDP_NAME_MAX];
-	struct tdp_vm *vm;
-	struct tdp_vcpus *vcpus;
+	char name[TDPR_NAME_MAX];
+	struct tdpr_vm *vm;
+	struct tdpr_vcpus *vcpus;
 	struct dentry *dir;
 	bool dying;			/* a destroy is tearing it down */
-	struct tdp_file files[];
+	struct tdpr_file files[];
 };
 
 /**
- * tdp_guest_create() - Create a VM and its vCPUs from a create write.
+ * tdpr_guest_create() - Create a VM and its vCPUs from a create write.
  * @buf: "NAME [key=value]...".
  * @nr_files: entries of the guest's files[].
  * @add_files: makes the guest's directory and files; called last, before
@@ -43,10 +43,10 @@ struct tdp_guest {
  *
  * Return: 0, -EINVAL, -EEXIST, -ENOMEM or what @add_files returned.
  */
-int tdp_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdp_guest *g));
+int tdpr_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdpr_guest *g));
 
 /**
- * tdp_guest_destroy() - Destroy a guest: its files, vCPUs and VM.
+ * tdpr_guest_destroy() - Destroy a guest: its files, vCPUs and VM.
  * @name: the guest's name.
  *
  * The name stays taken until the teardown is over.
@@ -54,13 +54,13 @@ int tdp_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdp_gue
  * Return: 0, -EINVAL for a bad name, -ENOENT for an unknown one or one
  * already being destroyed.
  */
-int tdp_guest_destroy(const char *name);
+int tdpr_guest_destroy(const char *name);
 
 /**
- * tdp_guests_destroy_all() - Destroy every guest, at module exit.
+ * tdpr_guests_destroy_all() - Destroy every guest, at module exit.
  *
  * The debugfs tree is already gone, so no operation is in flight.
  */
-void tdp_guests_destroy_all(void);
+void tdpr_guests_destroy_all(void);
 
 #endif /* _TDPROOT_GUESTS_H */

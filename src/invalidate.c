@@ -22,9 +22,9 @@
  * MMU's own reference, under seed a new one. Roots the seed's last put
  * invalidated are left to the put that is zapping them.
  */
-static void tdp_invalidate_roots(struct tdp_vm *vm, struct tdp_lock *lk)
+static void tdpr_invalidate_roots(struct tdpr_vm *vm, struct tdpr_lock *lk)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
 	/* One invalidation at a time: the to_zap flags belong to one zap_all. */
@@ -38,28 +38,28 @@ static void tdp_invalidate_roots(struct tdp_vm *vm, struct tdp_lock *lk)
 		if (root->id == atomic64_read(&vm->next_root_id))
 			continue;
 #endif
-		if (vm->p.policy == TDP_POLICY_SEED &&
-		    TDP_WARN(vm, !refcount_inc_not_zero(&root->count)))
+		if (vm->p.policy == TDPR_POLICY_SEED &&
+		    TDPR_WARN(vm, !refcount_inc_not_zero(&root->count)))
 			continue;
 		xchg(&root->invalid, true);
 		WRITE_ONCE(root->to_zap, true);
-		tdp_stat_inc(&vm->stats, TDP_STAT_root_invalidations);
+		tdpr_stat_inc(&vm->stats, TDPR_STAT_root_invalidations);
 		trace_tdproot_root_invalidate(vm->name, root->id, root->role.as_id,
 					      refcount_read(&root->count));
 	}
 }
 
-/* Zap each root tdp_invalidate_roots() flagged, once, and drop its reference. */
-static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
+/* Zap each root tdpr_invalidate_roots() flagged, once, and drop its reference. */
+static void tdpr_zap_invalidated_roots(struct tdpr_vm *vm, struct tdpr_lock *lk)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 
 	lockdep_assert_held(&vm->zap_all_mutex);
-	for_each_tdp_root_yield_safe(root, vm, lk) {
+	for_each_tdpr_root_yield_safe(root, vm, lk) {
 		if (!xchg(&root->to_zap, false))
 			continue;
-		tdp_zap_root(vm, root, lk);
-		tdp_put_root(vm, root, lk);
+		tdpr_zap_root(vm, root, lk);
+		tdpr_put_root(vm, root, lk);
 	}
 }
 
@@ -68,15 +68,15 @@ static void tdp_zap_invalidated_roots(struct tdp_vm *vm, struct tdp_lock *lk)
  * zapped. Only invalid roots are waited for: a valid root that old would be
  * an invariant error, reported once by the caller, never a wait forever.
  */
-static bool tdp_old_roots_zapped(struct tdp_vm *vm, u64 gen)
+static bool tdpr_old_roots_zapped(struct tdpr_vm *vm, u64 gen)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 	bool done = true;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(root, &vm->roots, link) {
-		/* Pairs with the release at the end of tdp_zap_root(). */
 		if (root->id <= gen && READ_ONCE(root->invalid) &&
+		    /* Pairs with the release at the end of tdpr_zap_root(). */
 		    !smp_load_acquire(&root->zapped)) {
 			done = false;
 			break;
@@ -87,9 +87,9 @@ static bool tdp_old_roots_zapped(struct tdp_vm *vm, u64 gen)
 }
 
 /* Whether a root of generation @gen or older escaped invalidation. */
-static bool tdp_old_root_valid(struct tdp_vm *vm, u64 gen)
+static bool tdpr_old_root_valid(struct tdpr_vm *vm, u64 gen)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 	bool found = false;
 
 	rcu_read_lock();
@@ -103,23 +103,23 @@ static bool tdp_old_root_valid(struct tdp_vm *vm, u64 gen)
 	return found;
 }
 
-u64 tdp_invalidate_all(struct tdp_vm *vm, struct tdp_lock *lk)
+u64 tdpr_invalidate_all(struct tdpr_vm *vm, struct tdpr_lock *lk)
 {
 	/* Roots are allocated under the read lock: every id up to gen is listed or gone. */
 	u64 gen = atomic64_read(&vm->next_root_id);
 
-	tdp_invalidate_roots(vm, lk);
+	tdpr_invalidate_roots(vm, lk);
 	return gen;
 }
 
-void tdp_zap_invalidated(struct tdp_vm *vm, u64 gen)
+void tdpr_zap_invalidated(struct tdpr_vm *vm, u64 gen)
 {
-	struct tdp_lock lk;
+	struct tdpr_lock lk;
 
 	/* vCPUs reload onto new roots while the old ones are zapped. */
-	tdp_vm_lock(vm, &lk, true);
-	tdp_zap_invalidated_roots(vm, &lk);
-	tdp_lock_release(&lk);
+	tdpr_vm_lock(vm, &lk, true);
+	tdpr_zap_invalidated_roots(vm, &lk);
+	tdpr_lock_release(&lk);
 
 	/*
 	 * Under seed, a root older than the invalidation may have been
@@ -129,18 +129,18 @@ void tdp_zap_invalidated(struct tdp_vm *vm, u64 gen)
 	 */
 	/* The zaps waited for take mmu_lock. */
 	lockdep_assert_not_held(&vm->mmu_lock);
-	wait_event(vm->zap_wq, tdp_old_roots_zapped(vm, gen));
-	TDP_WARN(vm, tdp_old_root_valid(vm, gen));
+	wait_event(vm->zap_wq, tdpr_old_roots_zapped(vm, gen));
+	TDPR_WARN(vm, tdpr_old_root_valid(vm, gen));
 }
 
-void tdp_zap_range_locked(struct tdp_vm *vm, u64 start, u64 end, struct tdp_lock *lk)
+void tdpr_zap_range_locked(struct tdpr_vm *vm, u64 start, u64 end, struct tdpr_lock *lk)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 
 	/*
 	 * Every root, invalid ones included: a vCPU that has not reloaded yet
 	 * may still translate through an invalid root.
 	 */
-	for_each_tdp_root_yield_safe(root, vm, lk)
-		tdp_zap_leafs(vm, root, start, end, lk);
+	for_each_tdpr_root_yield_safe(root, vm, lk)
+		tdpr_zap_leafs(vm, root, start, end, lk);
 }

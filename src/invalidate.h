@@ -9,32 +9,32 @@
 #include "mmu_internal.h"
 
 /**
- * tdp_invalidate_all() - Invalidate every valid root for zap_all.
+ * tdpr_invalidate_all() - Invalidate every valid root for zap_all.
  * @vm: the VM.
  * @lk: mmu_lock, held for write.
  *
- * Each root invalidated is flagged for tdp_zap_invalidated() and owns a
+ * Each root invalidated is flagged for tdpr_zap_invalidated() and owns a
  * reference for it. Locking: @vm->zap_all_mutex held, until the matching
- * tdp_zap_invalidated() returns.
+ * tdpr_zap_invalidated() returns.
  *
  * Return: the invalidation's generation: every root up to it is invalid.
  */
-u64 tdp_invalidate_all(struct tdp_vm *vm, struct tdp_lock *lk);
+u64 tdpr_invalidate_all(struct tdpr_vm *vm, struct tdpr_lock *lk);
 
 /**
- * tdp_zap_invalidated() - Zap the roots tdp_invalidate_all() flagged.
+ * tdpr_zap_invalidated() - Zap the roots tdpr_invalidate_all() flagged.
  * @vm: the VM.
- * @gen: what tdp_invalidate_all() returned.
+ * @gen: what tdpr_invalidate_all() returned.
  *
  * Zaps each flagged root once under mmu_lock for read, then waits until
  * every root of generation @gen or older is zapped, those a concurrent seed
  * last put is zapping included. Locking: mmu_lock not held;
  * @vm->zap_all_mutex held.
  */
-void tdp_zap_invalidated(struct tdp_vm *vm, u64 gen);
+void tdpr_zap_invalidated(struct tdpr_vm *vm, u64 gen);
 
 /**
- * tdp_zap_range_locked() - Zap the leaves of a range in every root.
+ * tdpr_zap_range_locked() - Zap the leaves of a range in every root.
  * @vm: the VM.
  * @start: first guest frame.
  * @end: first guest frame past the range.
@@ -43,6 +43,6 @@ void tdp_zap_invalidated(struct tdp_vm *vm, u64 gen);
  * Invalid roots too. A put in the walk may be a seed last put, which zaps
  * and frees a root: @lk->frees counts it.
  */
-void tdp_zap_range_locked(struct tdp_vm *vm, u64 start, u64 end, struct tdp_lock *lk);
+void tdpr_zap_range_locked(struct tdpr_vm *vm, u64 start, u64 end, struct tdpr_lock *lk);
 
 #endif /* _TDPROOT_INVALIDATE_H */

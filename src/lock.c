@@ -6,22 +6,22 @@
 
 #include "lock.h"
 
-static u64 tdp_lock_account(struct tdp_lock *lk)
+static u64 tdpr_lock_account(struct tdpr_lock *lk)
 {
 	u64 held = ktime_get_ns() - lk->start_ns;
 
 	if (lk->shared) {
-		tdp_stat_max(lk->stats, TDP_STAT_max_lock_hold_shared_ns, held);
-		tdp_hist_record(lk->stats, TDP_HIST_LOCK_HOLD_SHARED, held);
+		tdpr_stat_max(lk->stats, TDPR_STAT_max_lock_hold_shared_ns, held);
+		tdpr_hist_record(lk->stats, TDPR_HIST_LOCK_HOLD_SHARED, held);
 	} else {
-		tdp_stat_max(lk->stats, TDP_STAT_max_lock_hold_exclusive_ns, held);
-		tdp_hist_record(lk->stats, TDP_HIST_LOCK_HOLD_EXCLUSIVE, held);
+		tdpr_stat_max(lk->stats, TDPR_STAT_max_lock_hold_exclusive_ns, held);
+		tdpr_hist_record(lk->stats, TDPR_HIST_LOCK_HOLD_EXCLUSIVE, held);
 	}
 	return held;
 }
 
-void tdp_lock_acquire(struct tdp_lock *lk, rwlock_t *rwlock,
-		      struct tdp_stats *stats, bool shared) __acquires(rwlock)
+void tdpr_lock_acquire(struct tdpr_lock *lk, rwlock_t *rwlock,
+		       struct tdpr_stats *stats, bool shared) __acquires(rwlock)
 {
 	lk->rwlock = rwlock;
 	lk->stats = stats;
@@ -35,16 +35,16 @@ void tdp_lock_acquire(struct tdp_lock *lk, rwlock_t *rwlock,
 	lk->start_ns = ktime_get_ns();
 }
 
-void tdp_lock_release(struct tdp_lock *lk) __releases(lk->rwlock)
+void tdpr_lock_release(struct tdpr_lock *lk) __releases(lk->rwlock)
 {
-	tdp_lock_account(lk);
+	tdpr_lock_account(lk);
 	if (lk->shared)
 		read_unlock(lk->rwlock);
 	else
 		write_unlock(lk->rwlock);
 }
 
-bool tdp_lock_contended(const struct tdp_lock *lk)
+bool tdpr_lock_contended(const struct tdpr_lock *lk)
 {
 #ifdef TDPROOT_MUTANT_no_yield
 	return false;
@@ -53,12 +53,12 @@ bool tdp_lock_contended(const struct tdp_lock *lk)
 #endif
 }
 
-u64 tdp_lock_yield(struct tdp_lock *lk)
+u64 tdpr_lock_yield(struct tdpr_lock *lk)
 {
 	u64 held;
 
-	tdp_lock_assert_held(lk);
-	held = tdp_lock_account(lk);
+	tdpr_lock_assert_held(lk);
+	held = tdpr_lock_account(lk);
 	if (lk->shared)
 		cond_resched_rwlock_read(lk->rwlock);
 	else

@@ -14,9 +14,9 @@
 
 #include <tdproot/stats.h>
 
-struct tdp_lock {
+struct tdpr_lock {
 	rwlock_t *rwlock;	/* the VM's mmu_lock */
-	struct tdp_stats *stats; /* where hold times are recorded */
+	struct tdpr_stats *stats; /* where hold times are recorded */
 	const char *name;	/* owner, for trace events */
 	unsigned int frees;	/* roots or tables this holder queued for freeing */
 	u64 start_ns;		/* when the current hold began */
@@ -24,23 +24,23 @@ struct tdp_lock {
 };
 
 /**
- * tdp_lock_acquire() - Take mmu_lock and start timing the hold.
+ * tdpr_lock_acquire() - Take mmu_lock and start timing the hold.
  * @lk: the caller's lock record, usually on its stack.
  * @rwlock: the lock.
  * @stats: statistics that receive the hold time.
  * @shared: take it for read (faults, zaps of invalid roots) or write.
  */
-void tdp_lock_acquire(struct tdp_lock *lk, rwlock_t *rwlock,
-		      struct tdp_stats *stats, bool shared) __acquires(rwlock);
+void tdpr_lock_acquire(struct tdpr_lock *lk, rwlock_t *rwlock,
+		       struct tdpr_stats *stats, bool shared) __acquires(rwlock);
 
 /**
- * tdp_lock_release() - Record the hold time and drop mmu_lock.
- * @lk: the record filled by tdp_lock_acquire().
+ * tdpr_lock_release() - Record the hold time and drop mmu_lock.
+ * @lk: the record filled by tdpr_lock_acquire().
  */
-void tdp_lock_release(struct tdp_lock *lk) __releases(lk->rwlock);
+void tdpr_lock_release(struct tdpr_lock *lk) __releases(lk->rwlock);
 
 /**
- * tdp_lock_yield() - Let waiters and the scheduler in, then retake the lock.
+ * tdpr_lock_yield() - Let waiters and the scheduler in, then retake the lock.
  * @lk: the held lock.
  *
  * The lock is retaken in the same mode. The caller must not be in an RCU
@@ -48,17 +48,17 @@ void tdp_lock_release(struct tdp_lock *lk) __releases(lk->rwlock);
  *
  * Return: how long the lock had been held, in nanoseconds.
  */
-u64 tdp_lock_yield(struct tdp_lock *lk);
+u64 tdpr_lock_yield(struct tdpr_lock *lk);
 
 /**
- * tdp_lock_contended() - Whether a holder should yield now.
+ * tdpr_lock_contended() - Whether a holder should yield now.
  * @lk: the held lock.
  *
  * Return: true if the task should reschedule or a waiter wants the lock.
  */
-bool tdp_lock_contended(const struct tdp_lock *lk);
+bool tdpr_lock_contended(const struct tdpr_lock *lk);
 
-static inline void tdp_lock_assert_held(const struct tdp_lock *lk)
+static inline void tdpr_lock_assert_held(const struct tdpr_lock *lk)
 {
 	if (lk->shared)
 		lockdep_assert_held_read(lk->rwlock);

@@ -12,26 +12,26 @@
 
 static int __init tdproot_init(void)
 {
-	int ret = tdp_stats_init(&tdp_global_stats);
+	int ret = tdpr_stats_init(&tdpr_global_stats);
 
 	if (ret)
 		return ret;
-	ret = tdp_debugfs_init();
+	ret = tdpr_debugfs_init();
 	if (ret) {
 		pr_err("cannot create the debugfs interface: %d\n", ret);
-		tdp_stats_free(&tdp_global_stats);
+		tdpr_stats_free(&tdpr_global_stats);
 	}
 	return ret;
 }
 
 static void __exit tdproot_exit(void)
 {
-	tdp_debugfs_exit();
+	tdpr_debugfs_exit();
 #ifndef TDPROOT_MUTANT_no_rcu_barrier
 	/* Every root and table freed by call_rcu() runs module code. */
 	rcu_barrier();
 #endif
-	tdp_stats_free(&tdp_global_stats);
+	tdpr_stats_free(&tdpr_global_stats);
 }
 
 module_init(tdproot_init);

@@ -18,18 +18,18 @@
 #include "lock.h"
 
 /* Which of the two address spaces (like SMM) and which hardware format. */
-struct tdp_role {
+struct tdpr_role {
 	u8 format;
 	u8 levels;
 	u8 as_id;
 };
 
-struct tdp_root {
+struct tdpr_root {
 	struct list_head link;		/* vm->roots: spinlock + RCU */
 	struct rcu_head rcu;
-	struct tdp_vm *vm;
+	struct tdpr_vm *vm;
 	u64 *pt;			/* top-level table */
-	struct tdp_role role;
+	struct tdpr_role role;
 	u64 id;
 	refcount_t count;
 	/*
@@ -47,10 +47,10 @@ struct tdp_root {
 	atomic_t pt_pages;
 };
 
-struct tdp_vm {
-	char name[TDP_NAME_MAX];
+struct tdpr_vm {
+	char name[TDPR_NAME_MAX];
 	u32 id;
-	struct tdp_vm_params p;
+	struct tdpr_vm_params p;
 	u64 nr_gfns;
 
 	/* Faults take it for read, invalidation and range zaps for write. */
@@ -85,24 +85,24 @@ struct tdp_vm {
 	/* Being destroyed: long operations stop at their next batch. */
 	bool dying;
 
-	struct tdp_stats stats;
+	struct tdpr_stats stats;
 };
 
 /*
  * An invariant of the root lifecycle: warn once and count it, so a test
  * sees it even where panic_on_warn is off.
  */
-#define TDP_WARN(vm, cond) ({						\
+#define TDPR_WARN(vm, cond) ({						\
 	bool __c = !!(cond);						\
 	if (WARN_ON_ONCE(__c))						\
-		tdp_stat_inc(&(vm)->stats, TDP_STAT_invariant_errors);	\
+		tdpr_stat_inc(&(vm)->stats, TDPR_STAT_invariant_errors);	\
 	__c;								\
 })
 
-static inline void tdp_vm_lock(struct tdp_vm *vm, struct tdp_lock *lk, bool shared)
+static inline void tdpr_vm_lock(struct tdpr_vm *vm, struct tdpr_lock *lk, bool shared)
 	__acquires(&vm->mmu_lock)
 {
-	tdp_lock_acquire(lk, &vm->mmu_lock, &vm->stats, shared);
+	tdpr_lock_acquire(lk, &vm->mmu_lock, &vm->stats, shared);
 	lk->name = vm->name;
 }
 

@@ -17,12 +17,12 @@
 #include "spte.h"
 #include "walk.h"
 
-int tdp_pt_cache_topup(struct tdp_pt_cache *cache, int min)
+int tdpr_pt_cache_topup(struct tdpr_pt_cache *cache, int min)
 {
 	while (cache->nr < min) {
 		struct page *page = NULL;
 
-		if (!tdp_should_fail(TDP_FAIL_PT))
+		if (!tdpr_should_fail(TDPR_FAIL_PT))
 			page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 		if (!page)
@@ -32,13 +32,13 @@ int tdp_pt_cache_topup(struct tdp_pt_cache *cache, int min)
 	return 0;
 }
 
-void tdp_pt_cache_free(struct tdp_pt_cache *cache)
+void tdpr_pt_cache_free(struct tdpr_pt_cache *cache)
 {
 	while (cache->nr)
 		__free_page(cache->pages[--cache->nr]);
 }
 
-void tdp_free_deferred(struct tdp_vm *vm, struct rcu_head *head, rcu_callback_t fn)
+void tdpr_free_deferred(struct tdpr_vm *vm, struct rcu_head *head, rcu_callback_t fn)
 {
 	atomic_inc(&vm->pending_frees);
 #ifdef TDPROOT_MUTANT_free_without_rcu
@@ -48,12 +48,12 @@ void tdp_free_deferred(struct tdp_vm *vm, struct rcu_head *head, rcu_callback_t 
 #endif
 }
 
-void tdp_free_done(struct tdp_vm *vm)
+void tdpr_free_done(struct tdpr_vm *vm)
 {
 	atomic_dec(&vm->pending_frees);
 }
 
-void tdp_wait_frees(struct tdp_vm *vm)
+void tdpr_wait_frees(struct tdpr_vm *vm)
 {
 #ifndef TDPROOT_MUTANT_no_rcu_barrier
 	/* Waits for every callback queued so far, ours among them. */
@@ -62,38 +62,38 @@ void tdp_wait_frees(struct tdp_vm *vm)
 #endif
 }
 
-void tdp_pt_poison(u64 *pt)
+void tdpr_pt_poison(u64 *pt)
 {
-	memset64(pt, TDP_SPTE_FREED, TDP_PT_ENTRIES);
+	memset64(pt, TDPR_SPTE_FREED, TDPR_PT_ENTRIES);
 }
 
-static void tdp_pt_free_rcu(struct rcu_head *head)
+static void tdpr_pt_free_rcu(struct rcu_head *head)
 {
 	struct page *page = container_of(head, struct page, rcu_head);
-	struct tdp_vm *vm = (struct tdp_vm *)page_private(page);
+	struct tdpr_vm *vm = (struct tdpr_vm *)page_private(page);
 
-	tdp_pt_poison(page_address(page));
+	tdpr_pt_poison(page_address(page));
 	set_page_private(page, 0);
 	__free_page(page);
-	tdp_stat_inc(&vm->stats, TDP_STAT_pt_pages_freed);
-	tdp_free_done(vm);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_pt_pages_freed);
+	tdpr_free_done(vm);
 }
 
-/* Count a page as a page table of @vm; it is freed by tdp_pt_uninstall(). */
-void tdp_pt_account(struct tdp_vm *vm, struct page *page)
+/* Count a page as a page table of @vm; it is freed by tdpr_pt_uninstall(). */
+void tdpr_pt_account(struct tdpr_vm *vm, struct page *page)
 {
 	set_page_private(page, (unsigned long)vm);
-	tdp_stat_inc(&vm->stats, TDP_STAT_pt_pages_allocated);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_pt_pages_allocated);
 }
 
-struct page *tdp_pt_cache_pop(struct tdp_pt_cache *cache)
+struct page *tdpr_pt_cache_pop(struct tdpr_pt_cache *cache)
 {
 	return cache->nr ? cache->pages[--cache->nr] : NULL;
 }
 
-void tdp_pt_uninstall(struct tdp_vm *vm, u64 *pt)
+void tdpr_pt_uninstall(struct tdpr_vm *vm, u64 *pt)
 {
-	tdp_free_deferred(vm, &virt_to_page(pt)->rcu_head, tdp_pt_free_rcu);
+	tdpr_free_deferred(vm, &virt_to_page(pt)->rcu_head, tdpr_pt_free_rcu);
 }
 
 /*
@@ -104,38 +104,38 @@ void tdp_pt_uninstall(struct tdp_vm *vm, u64 *pt)
  * hardware sets accessed/dirty bits concurrently; tdproot's vCPUs only read.)
  * Lockless walkers that still hold a pointer read FROZEN and take an exit.
  */
-static u64 tdp_freeze_spte(struct tdp_vm *vm, u64 *sptep)
+static u64 tdpr_freeze_spte(struct tdpr_vm *vm, u64 *sptep)
 {
-	u64 old = tdp_read_spte(sptep);
+	u64 old = tdpr_read_spte(sptep);
 
-	TDP_WARN(vm, tdp_spte_frozen(old));
-	WRITE_ONCE(*sptep, TDP_SPTE_FROZEN);
+	TDPR_WARN(vm, tdpr_spte_frozen(old));
+	WRITE_ONCE(*sptep, TDPR_SPTE_FROZEN);
 	return old;
 }
 
 /*
  * Tear down the unlinked table @pt at @level; returns the leaves it held and
  * adds the tables freed, @pt included, to *@tables. This recursion, not the
- * walker, visits an unlinked subtree: it is at most TDP_MAX_LEVEL deep and
+ * walker, visits an unlinked subtree: it is at most TDPR_MAX_LEVEL deep and
  * nobody else can reach the subtree, so it never yields.
  */
-u64 tdp_pt_teardown(struct tdp_vm *vm, u64 *pt, int level, int *tables)
+u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, int *tables)
 {
 	u64 leaves = 0;
 	int i;
 
-	for (i = 0; i < TDP_PT_ENTRIES; i++) {
-		u64 old = tdp_freeze_spte(vm, pt + i);
+	for (i = 0; i < TDPR_PT_ENTRIES; i++) {
+		u64 old = tdpr_freeze_spte(vm, pt + i);
 
-		if (!tdp_spte_present(old))
+		if (!tdpr_spte_present(old))
 			continue;
-		if (tdp_spte_leaf(old, level))
+		if (tdpr_spte_leaf(old, level))
 			leaves++;
 		else
-			leaves += tdp_pt_teardown(vm, phys_to_virt(old & TDP_SPTE_PFN_MASK),
+			leaves += tdpr_pt_teardown(vm, phys_to_virt(old & TDPR_SPTE_PFN_MASK),
 						  level - 1, tables);
 	}
-	tdp_pt_uninstall(vm, pt);
+	tdpr_pt_uninstall(vm, pt);
 	(*tables)++;
 	return leaves;
 }

@@ -5,7 +5,7 @@
  * copies once it has handled it: reload (its root was invalidated) or flush
  * (a range was zapped: empty the TLB). zap_all and zap_range are the page-
  * table work of the layers below plus a request and the wait for every
- * client's acknowledgement, composed here, so nothing below calls up.
+ * client's acknowledgment, composed here, so nothing below calls up.
  */
 
 #include <linux/ktime.h>
@@ -16,7 +16,7 @@
 #include "pt.h"
 #include "backing.h"
 
-struct tdp_client {
+struct tdpr_client {
 	struct list_head node;		/* vm->clients, under clients_lock */
 	u64 reload_seen, reload_want;
 	u64 flush_seen, flush_want;
@@ -24,9 +24,9 @@ struct tdp_client {
 	u64 stall_start_ns;
 };
 
-struct tdp_client *tdp_client_register(struct tdp_vm *vm)
+struct tdpr_client *tdpr_client_register(struct tdpr_vm *vm)
 {
-	struct tdp_client *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	struct tdpr_client *c = kzalloc(sizeof(*c), GFP_KERNEL);
 
 	if (!c)
 		return NULL;
@@ -39,7 +39,7 @@ struct tdp_client *tdp_client_register(struct tdp_vm *vm)
 	return c;
 }
 
-void tdp_client_unregister(struct tdp_vm *vm, struct tdp_client *c)
+void tdpr_client_unregister(struct tdpr_vm *vm, struct tdpr_client *c)
 {
 	spin_lock(&vm->clients_lock);
 	list_del(&c->node);
@@ -48,7 +48,7 @@ void tdp_client_unregister(struct tdp_vm *vm, struct tdp_client *c)
 	wake_up_all(&vm->ack_wq);
 }
 
-unsigned int tdp_client_pending(struct tdp_vm *vm, struct tdp_client *c)
+unsigned int tdpr_client_pending(struct tdpr_vm *vm, struct tdpr_client *c)
 {
 	unsigned int reqs = 0;
 
@@ -60,34 +60,34 @@ unsigned int tdp_client_pending(struct tdp_vm *vm, struct tdp_client *c)
 	c->reload_want = atomic64_read_acquire(&vm->reload_seq);
 	c->flush_want = atomic64_read_acquire(&vm->flush_seq);
 	if (c->reload_want != READ_ONCE(c->reload_seen)) {
-		reqs |= TDP_REQ_RELOAD;
+		reqs |= TDPR_REQ_RELOAD;
 		if (!c->stall_start_ns)
 			c->stall_start_ns = atomic64_read(&vm->reload_req_ns);
 	}
 	if (c->flush_want != READ_ONCE(c->flush_seen))
-		reqs |= TDP_REQ_FLUSH;
+		reqs |= TDPR_REQ_FLUSH;
 	return reqs;
 }
 
-void tdp_client_done(struct tdp_vm *vm, struct tdp_client *c, unsigned int reqs)
+void tdpr_client_done(struct tdpr_vm *vm, struct tdpr_client *c, unsigned int reqs)
 {
 	if (!reqs)
 		return;
 	spin_lock(&vm->clients_lock);
-	if (reqs & TDP_REQ_RELOAD)
+	if (reqs & TDPR_REQ_RELOAD)
 		WRITE_ONCE(c->reload_seen, c->reload_want);
-	if (reqs & TDP_REQ_FLUSH)
+	if (reqs & TDPR_REQ_FLUSH)
 		WRITE_ONCE(c->flush_seen, c->flush_want);
 	spin_unlock(&vm->clients_lock);
 	wake_up_all(&vm->ack_wq);
 }
 
-u64 tdp_client_tlb_gen(const struct tdp_client *c)
+u64 tdpr_client_tlb_gen(const struct tdpr_client *c)
 {
 	return READ_ONCE(c->flush_seen);
 }
 
-u64 tdp_client_stall_end(struct tdp_client *c)
+u64 tdpr_client_stall_end(struct tdpr_client *c)
 {
 	u64 start = c->stall_start_ns;
 
@@ -95,24 +95,24 @@ u64 tdp_client_stall_end(struct tdp_client *c)
 	return start;
 }
 
-bool tdp_tlb_check(struct tdp_vm *vm, u64 gen)
+bool tdpr_tlb_check(struct tdpr_vm *vm, u64 gen)
 {
 	if (likely((s64)(gen - atomic64_read(&vm->flush_done_seq)) >= 0))
 		return true;
-	tdp_stat_inc(&vm->stats, TDP_STAT_integrity_errors);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
 	WARN_ONCE(1, "vm %s: a vCPU used a translation cached before zap_range %lld returned\n",
 		  vm->name, atomic64_read(&vm->flush_done_seq));
 	return false;
 }
 
-wait_queue_head_t *tdp_vm_kick_wq(struct tdp_vm *vm)
+wait_queue_head_t *tdpr_vm_kick_wq(struct tdpr_vm *vm)
 {
 	return &vm->kick_wq;
 }
 
-static bool tdp_clients_caught_up(struct tdp_vm *vm, bool reload, u64 target)
+static bool tdpr_clients_caught_up(struct tdpr_vm *vm, bool reload, u64 target)
 {
-	struct tdp_client *c;
+	struct tdpr_client *c;
 	bool done = true;
 
 	spin_lock(&vm->clients_lock);
@@ -126,62 +126,62 @@ static bool tdp_clients_caught_up(struct tdp_vm *vm, bool reload, u64 target)
 	return done;
 }
 
-static void tdp_vm_wait_clients(struct tdp_vm *vm, bool reload, u64 target)
+static void tdpr_vm_wait_clients(struct tdpr_vm *vm, bool reload, u64 target)
 {
 	/* Clients need mmu_lock to reload: waiting while holding it deadlocks. */
 	lockdep_assert_not_held(&vm->mmu_lock);
-	wait_event(vm->ack_wq, tdp_clients_caught_up(vm, reload, target));
+	wait_event(vm->ack_wq, tdpr_clients_caught_up(vm, reload, target));
 }
 
-int tdp_vm_zap_all(struct tdp_vm *vm)
+int tdpr_vm_zap_all(struct tdpr_vm *vm)
 {
-	struct tdp_lock lk;
+	struct tdpr_lock lk;
 	u64 target, gen;
 
 	mutex_lock(&vm->zap_all_mutex);
 
-	tdp_vm_lock(vm, &lk, false);
-	gen = tdp_invalidate_all(vm, &lk);
+	tdpr_vm_lock(vm, &lk, false);
+	gen = tdpr_invalidate_all(vm, &lk);
 	atomic64_set(&vm->reload_req_ns, ktime_get_ns());
 	target = atomic64_inc_return(&vm->reload_seq);
-	tdp_lock_release(&lk);
+	tdpr_lock_release(&lk);
 	wake_up_all(&vm->kick_wq);
 
-	tdp_zap_invalidated(vm, gen);
-	tdp_vm_wait_clients(vm, true, target);
-	tdp_wait_frees(vm);
-	tdp_stat_inc(&vm->stats, TDP_STAT_zaps_all);
+	tdpr_zap_invalidated(vm, gen);
+	tdpr_vm_wait_clients(vm, true, target);
+	tdpr_wait_frees(vm);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_zaps_all);
 
 	mutex_unlock(&vm->zap_all_mutex);
 	return 0;
 }
 
-int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr)
+int tdpr_vm_zap_range(struct tdpr_vm *vm, u64 gfn, u64 nr)
 {
-	struct tdp_lock lk;
+	struct tdpr_lock lk;
 	u64 target;
 
-	if (!tdp_range_ok(vm, gfn, nr))
+	if (!tdpr_range_ok(vm, gfn, nr))
 		return -EINVAL;
 
-	tdp_vm_lock(vm, &lk, false);
-	tdp_zap_range_locked(vm, gfn, gfn + nr, &lk);
+	tdpr_vm_lock(vm, &lk, false);
+	tdpr_zap_range_locked(vm, gfn, gfn + nr, &lk);
 	target = atomic64_inc_return(&vm->flush_seq);
-	tdp_lock_release(&lk);
+	tdpr_lock_release(&lk);
 
 	wake_up_all(&vm->kick_wq);
 #ifndef TDPROOT_MUTANT_stale_tlb
-	tdp_vm_wait_clients(vm, false, target);
+	tdpr_vm_wait_clients(vm, false, target);
 #endif
 	/* From here on, a translation cached before this zap is a bug. */
-	tdp_atomic64_max(&vm->flush_done_seq, target);
+	tdpr_atomic64_max(&vm->flush_done_seq, target);
 	/*
 	 * Leaves free nothing; a seed last put in the root walk zaps a whole
 	 * root (its tables are queued then, whoever puts the root last) and
 	 * may free it: lk.frees counts both.
 	 */
 	if (lk.frees)
-		tdp_wait_frees(vm);
-	tdp_stat_inc(&vm->stats, TDP_STAT_zaps_range);
+		tdpr_wait_frees(vm);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_zaps_range);
 	return 0;
 }

@@ -25,27 +25,27 @@
 #include "zap.h"
 #include "tdproot_trace.h"
 
-static bool tdp_role_equal(struct tdp_role a, struct tdp_role b)
+static bool tdpr_role_equal(struct tdpr_role a, struct tdpr_role b)
 {
 	return a.format == b.format && a.levels == b.levels && a.as_id == b.as_id;
 }
 
-static void tdp_root_free_rcu(struct rcu_head *head)
+static void tdpr_root_free_rcu(struct rcu_head *head)
 {
-	struct tdp_root *root = container_of(head, struct tdp_root, rcu);
+	struct tdpr_root *root = container_of(head, struct tdpr_root, rcu);
 	struct page *page = virt_to_page(root->pt);
-	struct tdp_vm *vm = root->vm;
+	struct tdpr_vm *vm = root->vm;
 
-	tdp_pt_poison(root->pt);
+	tdpr_pt_poison(root->pt);
 	set_page_private(page, 0);
 	__free_page(page);
 	kfree(root);
-	tdp_stat_inc(&vm->stats, TDP_STAT_pt_pages_freed);
-	tdp_stat_inc(&vm->stats, TDP_STAT_roots_freed);
-	tdp_free_done(vm);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_pt_pages_freed);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_roots_freed);
+	tdpr_free_done(vm);
 }
 
-bool tdp_get_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
+bool tdpr_get_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk)
 {
 #ifndef TDPROOT_MUTANT_reader_gets_invalid
 	if (READ_ONCE(root->invalid))
@@ -57,20 +57,20 @@ bool tdp_get_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
 	/*
 	 * The seed's last put sets the count back to 1 after its xchg made the
 	 * root invalid; a reader whose increment lands on that 1 must see the
-	 * flag. Pairs with the full barrier of the xchg in tdp_put_root().
+	 * flag. Pairs with the full barrier of the xchg in tdpr_put_root().
 	 */
 	smp_rmb();
 	if (READ_ONCE(root->invalid)) {
-		tdp_put_root(vm, root, lk);
+		tdpr_put_root(vm, root, lk);
 		return false;
 	}
 #endif
 	return true;
 }
 
-void tdp_put_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
+void tdpr_put_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk)
 {
-	tdp_lock_assert_held(lk);
+	tdpr_lock_assert_held(lk);
 again:
 #ifdef TDPROOT_MUTANT_dec_not_one
 	/* The variant rejected in the seed: a get can slip in before set(0). */
@@ -88,7 +88,7 @@ again:
 		return;
 #endif
 
-	if (vm->p.policy == TDP_POLICY_SEED && !xchg(&root->invalid, true)) {
+	if (vm->p.policy == TDPR_POLICY_SEED && !xchg(&root->invalid, true)) {
 		/*
 		 * Last reference to a root that still maps memory. It is
 		 * invalid now, so no reader can take a new reference, and the
@@ -100,16 +100,16 @@ again:
 #ifndef TDPROOT_MUTANT_put_before_zap
 		refcount_set(&root->count, 1);
 #endif
-		tdp_stat_inc(&vm->stats, TDP_STAT_root_invalidations);
+		tdpr_stat_inc(&vm->stats, TDPR_STAT_root_invalidations);
 		trace_tdproot_root_invalidate(vm->name, root->id, root->role.as_id, 1);
-		tdp_zap_root(vm, root, lk);
+		tdpr_zap_root(vm, root, lk);
 		goto again;
 	}
 
 #ifdef TDPROOT_MUTANT_rezap_invalid
 	/* Upstream's endless loop: zap the already-zapped root once more. */
 	refcount_set(&root->count, 1);
-	tdp_zap_root(vm, root, lk);
+	tdpr_zap_root(vm, root, lk);
 	if (!refcount_dec_and_test(&root->count))
 		return;
 #endif
@@ -118,27 +118,27 @@ again:
 #endif
 
 	/* pinned: the MMU's own reference goes only with invalidation. */
-	TDP_WARN(vm, !READ_ONCE(root->invalid));
-	TDP_WARN(vm, atomic_read(&root->zaps) != 1);
+	TDPR_WARN(vm, !READ_ONCE(root->invalid));
+	TDPR_WARN(vm, atomic_read(&root->zaps) != 1);
 
 	spin_lock(&vm->roots_lock);
 	list_del_rcu(&root->link);
 	spin_unlock(&vm->roots_lock);
 
 	/* Every table below the root went with its zap; only its own is left. */
-	TDP_WARN(vm, atomic_read(&root->pt_pages) != 1);
+	TDPR_WARN(vm, atomic_read(&root->pt_pages) != 1);
 	trace_tdproot_root_free(vm->name, root->id, root->role.as_id,
 				atomic_read(&root->pt_pages));
-	tdp_free_deferred(vm, &root->rcu, tdp_root_free_rcu);
+	tdpr_free_deferred(vm, &root->rcu, tdpr_root_free_rcu);
 	lk->frees++;
 }
 
-void tdp_root_iter_next(struct tdp_root_iter *ri)
+void tdpr_root_iter_next(struct tdpr_root_iter *ri)
 {
-	struct tdp_root *prev = ri->cur, *next;
-	struct tdp_vm *vm = ri->vm;
+	struct tdpr_root *prev = ri->cur, *next;
+	struct tdpr_vm *vm = ri->vm;
 
-	tdp_lock_assert_held(ri->lk);
+	tdpr_lock_assert_held(ri->lk);
 
 	/*
 	 * prev is referenced, so it is still on the list; take the next
@@ -148,41 +148,41 @@ void tdp_root_iter_next(struct tdp_root_iter *ri)
 	rcu_read_lock();
 	if (prev)
 		next = list_next_or_null_rcu(&vm->roots, &prev->link,
-					     struct tdp_root, link);
+					     struct tdpr_root, link);
 	else
-		next = list_first_or_null_rcu(&vm->roots, struct tdp_root, link);
+		next = list_first_or_null_rcu(&vm->roots, struct tdpr_root, link);
 
 	while (next) {
-		if (ri->only_valid ? tdp_get_root(vm, next, ri->lk) :
+		if (ri->only_valid ? tdpr_get_root(vm, next, ri->lk) :
 				     refcount_inc_not_zero(&next->count))
 			break;
 		next = list_next_or_null_rcu(&vm->roots, &next->link,
-					     struct tdp_root, link);
+					     struct tdpr_root, link);
 	}
 	rcu_read_unlock();
 
 	if (prev)
-		tdp_put_root(vm, prev, ri->lk);
+		tdpr_put_root(vm, prev, ri->lk);
 	ri->cur = next;
 }
 
-struct tdp_root_iter tdp_root_iter_start(struct tdp_vm *vm, struct tdp_lock *lk,
-					 bool only_valid)
+struct tdpr_root_iter tdpr_root_iter_start(struct tdpr_vm *vm, struct tdpr_lock *lk,
+					   bool only_valid)
 {
-	struct tdp_root_iter ri = { .vm = vm, .lk = lk, .only_valid = only_valid };
+	struct tdpr_root_iter ri = { .vm = vm, .lk = lk, .only_valid = only_valid };
 
-	tdp_root_iter_next(&ri);
+	tdpr_root_iter_next(&ri);
 	return ri;
 }
 
-static struct tdp_root *tdp_find_valid_root(struct tdp_vm *vm, struct tdp_role role,
-					    struct tdp_lock *lk)
+static struct tdpr_root *tdpr_find_valid_root(struct tdpr_vm *vm, struct tdpr_role role,
+					      struct tdpr_lock *lk)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(root, &vm->roots, link) {
-		if (tdp_role_equal(root->role, role) && tdp_get_root(vm, root, lk)) {
+		if (tdpr_role_equal(root->role, role) && tdpr_get_root(vm, root, lk)) {
 			rcu_read_unlock();
 			return root;
 		}
@@ -200,18 +200,18 @@ static struct tdp_root *tdp_find_valid_root(struct tdp_vm *vm, struct tdp_role r
  * puts it after unlocking and searches again. That repeats at most once per
  * root, as an invalid root stays invalid.
  */
-static struct tdp_root *tdp_get_valid_root_locked(struct tdp_vm *vm, struct tdp_role role,
-						  struct tdp_root **drop)
+static struct tdpr_root *tdpr_get_valid_root_locked(struct tdpr_vm *vm, struct tdpr_role role,
+						    struct tdpr_root **drop)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 
 	lockdep_assert_held(&vm->roots_lock);
 	*drop = NULL;
 	list_for_each_entry(root, &vm->roots, link) {
-		if (!tdp_role_equal(root->role, role) || READ_ONCE(root->invalid) ||
+		if (!tdpr_role_equal(root->role, role) || READ_ONCE(root->invalid) ||
 		    !refcount_inc_not_zero(&root->count))
 			continue;
-		/* Pairs with the full barrier of the xchg in tdp_put_root(). */
+		/* Pairs with the full barrier of the xchg in tdpr_put_root(). */
 		smp_rmb();
 		if (!READ_ONCE(root->invalid))
 			return root;
@@ -224,21 +224,21 @@ static struct tdp_root *tdp_get_valid_root_locked(struct tdp_vm *vm, struct tdp_
 	return NULL;
 }
 
-struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
+struct tdpr_root *tdpr_root_load(struct tdpr_vm *vm, int as_id)
 {
-	struct tdp_role role = {
+	struct tdpr_role role = {
 		.format = vm->p.format,
 		.levels = vm->p.levels,
 		.as_id = as_id,
 	};
-	struct tdp_root *root, *new, *drop;
+	struct tdpr_root *root, *new, *drop;
 	struct page *page;
-	struct tdp_lock lk;
+	struct tdpr_lock lk;
 
 	/* Allocate before taking mmu_lock; most loads find a root and free it. */
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!new || !page || tdp_should_fail(TDP_FAIL_ROOT)) {
+	if (!new || !page || tdpr_should_fail(TDPR_FAIL_ROOT)) {
 		kfree(new);
 		if (page)
 			__free_page(page);
@@ -251,14 +251,14 @@ struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
 	 * either on the list before an invalidation (and invalidated by it)
 	 * or allocated after it.
 	 */
-	tdp_vm_lock(vm, &lk, true);
-	root = tdp_find_valid_root(vm, role, &lk);
+	tdpr_vm_lock(vm, &lk, true);
+	root = tdpr_find_valid_root(vm, role, &lk);
 	/*
 	 * Neither invalidation path can run now: zap_all needs the lock for
 	 * write, and the seed's last put needs our reference gone.
 	 */
-	if (root && TDP_WARN(vm, READ_ONCE(root->invalid))) {
-		tdp_put_root(vm, root, &lk);
+	if (root && TDPR_WARN(vm, READ_ONCE(root->invalid))) {
+		tdpr_put_root(vm, root, &lk);
 		root = NULL;
 	}
 	if (!root) {
@@ -269,7 +269,7 @@ struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id)
 		 */
 again:
 		spin_lock(&vm->roots_lock);
-		root = tdp_get_valid_root_locked(vm, role, &drop);
+		root = tdpr_get_valid_root_locked(vm, role, &drop);
 		if (!root && !drop) {
 			root = new;
 			new = NULL;
@@ -279,22 +279,22 @@ again:
 			root->id = atomic64_inc_return(&vm->next_root_id);
 			/* pinned: one reference for the caller, one for the MMU. */
 			refcount_set(&root->count,
-				     vm->p.policy == TDP_POLICY_PINNED ? 2 : 1);
+				     vm->p.policy == TDPR_POLICY_PINNED ? 2 : 1);
 			atomic_set(&root->pt_pages, 1);
-			tdp_pt_account(vm, page);
+			tdpr_pt_account(vm, page);
 			list_add_rcu(&root->link, &vm->roots);
-			tdp_stat_inc(&vm->stats, TDP_STAT_roots_allocated);
+			tdpr_stat_inc(&vm->stats, TDPR_STAT_roots_allocated);
 			trace_tdproot_root_alloc(vm->name, root->id, as_id,
 						 refcount_read(&root->count),
 						 role.format, role.levels);
 		}
 		spin_unlock(&vm->roots_lock);
 		if (drop) {
-			tdp_put_root(vm, drop, &lk);
+			tdpr_put_root(vm, drop, &lk);
 			goto again;
 		}
 	}
-	tdp_lock_release(&lk);
+	tdpr_lock_release(&lk);
 
 	if (new) {
 		__free_page(page);
@@ -303,18 +303,18 @@ again:
 	return root;
 }
 
-void tdp_root_release(struct tdp_vm *vm, struct tdp_root *root)
+void tdpr_root_release(struct tdpr_vm *vm, struct tdpr_root *root)
 {
-	struct tdp_lock lk;
+	struct tdpr_lock lk;
 
-	tdp_vm_lock(vm, &lk, true);
-	tdp_put_root(vm, root, &lk);
-	tdp_lock_release(&lk);
+	tdpr_vm_lock(vm, &lk, true);
+	tdpr_put_root(vm, root, &lk);
+	tdpr_lock_release(&lk);
 }
 
-u64 tdp_vm_valid_roots(struct tdp_vm *vm)
+u64 tdpr_vm_valid_roots(struct tdpr_vm *vm)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 	u64 n = 0;
 
 	/*
@@ -330,9 +330,9 @@ u64 tdp_vm_valid_roots(struct tdp_vm *vm)
 	return n;
 }
 
-void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm)
+void tdpr_vm_show_roots(struct seq_file *m, struct tdpr_vm *vm)
 {
-	struct tdp_root *root;
+	struct tdpr_root *root;
 
 	/*
 	 * One line per root from counters, no walk of its tables: the RCU
@@ -342,12 +342,12 @@ void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm)
 	rcu_read_lock();
 	list_for_each_entry_rcu(root, &vm->roots, link) {
 		seq_printf(m, "%llu %s/%u/as%u %u %d %d 0x%llx\n", root->id,
-			   tdp_format_names[root->role.format],
+			   tdpr_format_names[root->role.format],
 			   root->role.levels, root->role.as_id,
 			   refcount_read(&root->count), READ_ONCE(root->invalid),
 			   atomic_read(&root->pt_pages),
-			   tdp_root_pointer(root->role.format, root->role.levels,
-					    virt_to_phys(root->pt)));
+			   tdpr_root_pointer(root->role.format, root->role.levels,
+					     virt_to_phys(root->pt)));
 	}
 	rcu_read_unlock();
 }

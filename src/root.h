@@ -10,7 +10,7 @@
 #include "mmu_internal.h"
 
 /**
- * tdp_get_root() - Take a reference to a valid root.
+ * tdpr_get_root() - Take a reference to a valid root.
  * @vm: the VM.
  * @root: a root found on the list under RCU.
  * @lk: mmu_lock, held in either mode.
@@ -18,10 +18,10 @@
  * Return: true if the reference was taken; false if the root is invalid or
  * in its last put.
  */
-bool tdp_get_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
+bool tdpr_get_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk);
 
 /**
- * tdp_put_root() - Put a reference to a root.
+ * tdpr_put_root() - Put a reference to a root.
  * @vm: the VM.
  * @root: the root.
  * @lk: mmu_lock, held in either mode.
@@ -29,30 +29,30 @@ bool tdp_get_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
  * The last put unlists the root and frees it after a grace period; under
  * seed, the last put of a valid root invalidates and zaps it first.
  */
-void tdp_put_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
+void tdpr_put_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk);
 
 /* A walk of the root list that may yield mmu_lock between roots. */
-struct tdp_root_iter {
-	struct tdp_vm *vm;
-	struct tdp_lock *lk;
-	struct tdp_root *cur;	/* referenced while the body runs */
+struct tdpr_root_iter {
+	struct tdpr_vm *vm;
+	struct tdpr_lock *lk;
+	struct tdpr_root *cur;	/* referenced while the body runs */
 	bool only_valid;
 };
 
-struct tdp_root_iter tdp_root_iter_start(struct tdp_vm *vm, struct tdp_lock *lk,
-					 bool only_valid);
-void tdp_root_iter_next(struct tdp_root_iter *ri);
+struct tdpr_root_iter tdpr_root_iter_start(struct tdpr_vm *vm, struct tdpr_lock *lk,
+					   bool only_valid);
+void tdpr_root_iter_next(struct tdpr_root_iter *ri);
 
 /*
  * Walk the root list holding a reference to the current root, so the body
  * may yield mmu_lock. Leaving the body with break leaks that reference.
  */
-#define for_each_tdp_root_yield_safe(root, vm, lk)				\
-	for (struct tdp_root_iter __ri = tdp_root_iter_start(vm, lk, false);	\
-	     ((root) = __ri.cur); tdp_root_iter_next(&__ri))
+#define for_each_tdpr_root_yield_safe(root, vm, lk)				\
+	for (struct tdpr_root_iter __ri = tdpr_root_iter_start(vm, lk, false);	\
+	     ((root) = __ri.cur); tdpr_root_iter_next(&__ri))
 
-#define for_each_valid_tdp_root_yield_safe(root, vm, lk)			\
-	for (struct tdp_root_iter __ri = tdp_root_iter_start(vm, lk, true);	\
-	     ((root) = __ri.cur); tdp_root_iter_next(&__ri))
+#define for_each_valid_tdpr_root_yield_safe(root, vm, lk)			\
+	for (struct tdpr_root_iter __ri = tdpr_root_iter_start(vm, lk, true);	\
+	     ((root) = __ri.cur); tdpr_root_iter_next(&__ri))
 
 #endif /* _TDPROOT_ROOT_H */

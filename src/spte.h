@@ -12,8 +12,8 @@
 
 #include <tdproot/format.h>
 
-#define TDP_PT_SHIFT		9
-#define TDP_PT_ENTRIES		BIT(TDP_PT_SHIFT)
+#define TDPR_PT_SHIFT		9
+#define TDPR_PT_ENTRIES		BIT(TDPR_PT_SHIFT)
 
 /* EPT entry (SDM vol. 3, "EPT Translation Mechanism"). */
 #define EPT_READABLE		BIT_ULL(0)
@@ -43,16 +43,16 @@
 #define NPT_NX			BIT_ULL(63)
 
 /* Bit 7 means "maps a large page" in both formats above level 1. */
-#define TDP_SPTE_LARGE		BIT_ULL(7)
+#define TDPR_SPTE_LARGE		BIT_ULL(7)
 
-#define TDP_SPTE_PFN_MASK	GENMASK_ULL(51, 12)
+#define TDPR_SPTE_PFN_MASK	GENMASK_ULL(51, 12)
 
 /*
  * Bit 11 is ignored by both walkers; tdproot sets it in every entry it
  * considers present, so "present" means the same thing in both formats and
  * a frozen entry (below) can never look present.
  */
-#define TDP_SPTE_SW_PRESENT	BIT_ULL(11)
+#define TDPR_SPTE_SW_PRESENT	BIT_ULL(11)
 
 /*
  * An entry that one thread owns while it changes it. The value is
@@ -60,7 +60,7 @@
  * lacks the software present bit, and is never produced by any other path,
  * so an atomic writer that reads it knows to back off and retry.
  */
-#define TDP_SPTE_FROZEN		(BIT_ULL(62) | BIT_ULL(9) | BIT_ULL(8) | \
+#define TDPR_SPTE_FROZEN		(BIT_ULL(62) | BIT_ULL(9) | BIT_ULL(8) | \
 				 BIT_ULL(7) | BIT_ULL(5))
 
 /*
@@ -68,47 +68,47 @@
  * never seen by a reader that entered its RCU read side before the table
  * was unlinked, so a walker that reads it has walked a freed table.
  */
-#define TDP_SPTE_FREED		(BIT_ULL(62) | BIT_ULL(61) | BIT_ULL(9) | BIT_ULL(5))
+#define TDPR_SPTE_FREED		(BIT_ULL(62) | BIT_ULL(61) | BIT_ULL(9) | BIT_ULL(5))
 
-static inline bool tdp_spte_present(u64 spte)
+static inline bool tdpr_spte_present(u64 spte)
 {
-	return spte & TDP_SPTE_SW_PRESENT;
+	return spte & TDPR_SPTE_SW_PRESENT;
 }
 
-static inline bool tdp_spte_frozen(u64 spte)
+static inline bool tdpr_spte_frozen(u64 spte)
 {
-	return spte == TDP_SPTE_FROZEN;
+	return spte == TDPR_SPTE_FROZEN;
 }
 
-static inline bool tdp_spte_leaf(u64 spte, int level)
+static inline bool tdpr_spte_leaf(u64 spte, int level)
 {
-	return level == TDP_PG_LEVEL_4K || (spte & TDP_SPTE_LARGE);
+	return level == TDPR_PG_LEVEL_4K || (spte & TDPR_SPTE_LARGE);
 }
 
-static inline u64 tdp_spte_pfn(u64 spte)
+static inline u64 tdpr_spte_pfn(u64 spte)
 {
-	return (spte & TDP_SPTE_PFN_MASK) >> PAGE_SHIFT;
+	return (spte & TDPR_SPTE_PFN_MASK) >> PAGE_SHIFT;
 }
 
 /* Number of 4 KiB frames mapped by one entry at @level. */
-static inline u64 tdp_level_pages(int level)
+static inline u64 tdpr_level_pages(int level)
 {
-	return 1ULL << ((level - 1) * TDP_PT_SHIFT);
+	return 1ULL << ((level - 1) * TDPR_PT_SHIFT);
 }
 
-static inline unsigned int tdp_spte_index(u64 gfn, int level)
+static inline unsigned int tdpr_spte_index(u64 gfn, int level)
 {
-	return (gfn >> ((level - 1) * TDP_PT_SHIFT)) & (TDP_PT_ENTRIES - 1);
+	return (gfn >> ((level - 1) * TDPR_PT_SHIFT)) & (TDPR_PT_ENTRIES - 1);
 }
 
 /* Guest frames a root of @levels levels can address (48 or 57 bits). */
-static inline u64 tdp_max_gfn(int levels)
+static inline u64 tdpr_max_gfn(int levels)
 {
-	return 1ULL << (levels * TDP_PT_SHIFT);
+	return 1ULL << (levels * TDPR_PT_SHIFT);
 }
 
 /**
- * tdp_make_leaf_spte() - Build a present leaf entry.
+ * tdpr_make_leaf_spte() - Build a present leaf entry.
  * @fmt: EPT or NPT.
  * @pfn: first host frame of the mapping.
  * @level: 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB).
@@ -116,25 +116,25 @@ static inline u64 tdp_max_gfn(int levels)
  *
  * Return: the entry, readable, writable and executable, write-back memory.
  */
-u64 tdp_make_leaf_spte(enum tdp_format fmt, u64 pfn, int level, bool write);
+u64 tdpr_make_leaf_spte(enum tdpr_format fmt, u64 pfn, int level, bool write);
 
 /**
- * tdp_make_table_spte() - Build an entry that points to a lower table.
+ * tdpr_make_table_spte() - Build an entry that points to a lower table.
  * @fmt: EPT or NPT.
  * @table_pa: physical address of the 4 KiB child table.
  *
  * Return: the entry, permissive so the leaf alone decides access rights.
  */
-u64 tdp_make_table_spte(enum tdp_format fmt, phys_addr_t table_pa);
+u64 tdpr_make_table_spte(enum tdpr_format fmt, phys_addr_t table_pa);
 
 /**
- * tdp_root_pointer() - The value hardware would load to walk a root.
+ * tdpr_root_pointer() - The value hardware would load to walk a root.
  * @fmt: EPT or NPT.
  * @levels: 4 or 5.
  * @root_pa: physical address of the top-level table.
  *
  * Return: an EPTP (walk length, WB, A/D enabled) or an nCR3.
  */
-u64 tdp_root_pointer(enum tdp_format fmt, int levels, phys_addr_t root_pa);
+u64 tdpr_root_pointer(enum tdpr_format fmt, int levels, phys_addr_t root_pa);
 
 #endif /* _TDPROOT_SPTE_H */

@@ -7,36 +7,36 @@
 
 #include <tdproot/stats.h>
 
-struct tdp_stats tdp_global_stats;
+struct tdpr_stats tdpr_global_stats;
 
-const char *const tdp_stat_names[TDP_STAT_NR] = {
-#define TDP_STAT_NAME(name) [TDP_STAT_##name] = #name,
-	TDP_STATS(TDP_STAT_NAME)
-#undef TDP_STAT_NAME
+const char *const tdpr_stat_names[TDPR_STAT_NR] = {
+#define TDPR_STAT(name)	\
+	[TDPR_STAT_##name] = #name,
+#include <tdproot/stats_list.h>
 };
 
-const char *const tdp_hist_names[TDP_HIST_VIEWS] = {
-	[TDP_HIST_LOCK_HOLD_SHARED] = "lock_hold_shared",
-	[TDP_HIST_LOCK_HOLD_EXCLUSIVE] = "lock_hold_exclusive",
-	[TDP_HIST_VCPU_STALL] = "vcpu_stall",
-	[TDP_HIST_LOCK_HOLD] = "lock_hold",
+const char *const tdpr_hist_names[TDPR_HIST_VIEWS] = {
+	[TDPR_HIST_LOCK_HOLD_SHARED] = "lock_hold_shared",
+	[TDPR_HIST_LOCK_HOLD_EXCLUSIVE] = "lock_hold_exclusive",
+	[TDPR_HIST_VCPU_STALL] = "vcpu_stall",
+	[TDPR_HIST_LOCK_HOLD] = "lock_hold",
 };
 
-static bool tdp_stat_is_max(enum tdp_stat stat)
+static bool tdpr_stat_is_max(enum tdpr_stat stat)
 {
-	return stat == TDP_STAT_max_lock_hold_shared_ns ||
-	       stat == TDP_STAT_max_lock_hold_exclusive_ns;
+	return stat == TDPR_STAT_max_lock_hold_shared_ns ||
+	       stat == TDPR_STAT_max_lock_hold_exclusive_ns;
 }
 
 /* The recorded histograms behind @id: itself, or both lock-hold ones. */
-static unsigned long tdp_hist_parts(enum tdp_hist_id id)
+static unsigned long tdpr_hist_parts(enum tdpr_hist_id id)
 {
-	if (id == TDP_HIST_LOCK_HOLD)
-		return BIT(TDP_HIST_LOCK_HOLD_SHARED) | BIT(TDP_HIST_LOCK_HOLD_EXCLUSIVE);
+	if (id == TDPR_HIST_LOCK_HOLD)
+		return BIT(TDPR_HIST_LOCK_HOLD_SHARED) | BIT(TDPR_HIST_LOCK_HOLD_EXCLUSIVE);
 	return BIT(id);
 }
 
-void tdp_atomic64_max(atomic64_t *a, u64 val)
+void tdpr_atomic64_max(atomic64_t *a, u64 val)
 {
 	s64 old = atomic64_read(a);
 
@@ -44,19 +44,19 @@ void tdp_atomic64_max(atomic64_t *a, u64 val)
 		;
 }
 
-int tdp_stats_init(struct tdp_stats *s)
+int tdpr_stats_init(struct tdpr_stats *s)
 {
-	s->cpu = alloc_percpu(struct tdp_stats_cpu);
+	s->cpu = alloc_percpu(struct tdpr_stats_cpu);
 	return s->cpu ? 0 : -ENOMEM;
 }
 
-void tdp_stats_free(struct tdp_stats *s)
+void tdpr_stats_free(struct tdpr_stats *s)
 {
 	free_percpu(s->cpu);
 	s->cpu = NULL;
 }
 
-s64 tdp_stat_read(struct tdp_stats *s, enum tdp_stat stat)
+s64 tdpr_stat_read(struct tdpr_stats *s, enum tdpr_stat stat)
 {
 	s64 v = 0;
 	int cpu;
@@ -64,7 +64,7 @@ s64 tdp_stat_read(struct tdp_stats *s, enum tdp_stat stat)
 	for_each_possible_cpu(cpu) {
 		s64 c = READ_ONCE(per_cpu_ptr(s->cpu, cpu)->v[stat]);
 
-		if (tdp_stat_is_max(stat))
+		if (tdpr_stat_is_max(stat))
 			v = max(v, c);
 		else
 			v += c;
@@ -72,65 +72,65 @@ s64 tdp_stat_read(struct tdp_stats *s, enum tdp_stat stat)
 	return v;
 }
 
-static void tdp_cpu_max(struct tdp_stats *s, enum tdp_stat stat, u64 val)
+static void tdpr_cpu_max(struct tdpr_stats *s, enum tdpr_stat stat, u64 val)
 {
-	struct tdp_stats_cpu *c = get_cpu_ptr(s->cpu);
+	struct tdpr_stats_cpu *c = get_cpu_ptr(s->cpu);
 
 	if (val > c->v[stat])
 		WRITE_ONCE(c->v[stat], val);
 	put_cpu_ptr(s->cpu);
 }
 
-void tdp_stat_max(struct tdp_stats *s, enum tdp_stat stat, u64 val)
+void tdpr_stat_max(struct tdpr_stats *s, enum tdpr_stat stat, u64 val)
 {
-	tdp_cpu_max(s, stat, val);
-	tdp_cpu_max(&tdp_global_stats, stat, val);
+	tdpr_cpu_max(s, stat, val);
+	tdpr_cpu_max(&tdpr_global_stats, stat, val);
 }
 
-static unsigned int tdp_hist_bucket(u64 ns)
+static unsigned int tdpr_hist_bucket(u64 ns)
 {
 	unsigned int k;
 
-	if (ns < TDP_HIST_SUB)
+	if (ns < TDPR_HIST_SUB)
 		return ns;
 	k = ilog2(ns);
-	/* The octave's first bucket, plus the TDP_HIST_SUB_SHIFT bits below the top one. */
-	return (k - TDP_HIST_SUB_SHIFT + 1) * TDP_HIST_SUB +
-	       ((ns >> (k - TDP_HIST_SUB_SHIFT)) & (TDP_HIST_SUB - 1));
+	/* The octave's first bucket, plus the TDPR_HIST_SUB_SHIFT bits below the top one. */
+	return (k - TDPR_HIST_SUB_SHIFT + 1) * TDPR_HIST_SUB +
+	       ((ns >> (k - TDPR_HIST_SUB_SHIFT)) & (TDPR_HIST_SUB - 1));
 }
 
 /* The smallest sample that lands in bucket @i; bucket i ends where i + 1 starts. */
-static u64 tdp_hist_floor(unsigned int i)
+static u64 tdpr_hist_floor(unsigned int i)
 {
-	unsigned int k = i / TDP_HIST_SUB + TDP_HIST_SUB_SHIFT - 1;
+	unsigned int k = i / TDPR_HIST_SUB + TDPR_HIST_SUB_SHIFT - 1;
 
-	if (i < TDP_HIST_SUB)
+	if (i < TDPR_HIST_SUB)
 		return i;
-	return (u64)(TDP_HIST_SUB + i % TDP_HIST_SUB) << (k - TDP_HIST_SUB_SHIFT);
+	return (u64)(TDPR_HIST_SUB + i % TDPR_HIST_SUB) << (k - TDPR_HIST_SUB_SHIFT);
 }
 
-void tdp_hist_record(struct tdp_stats *s, enum tdp_hist_id id, u64 ns)
+void tdpr_hist_record(struct tdpr_stats *s, enum tdpr_hist_id id, u64 ns)
 {
-	if (WARN_ON_ONCE(id >= TDP_HIST_NR))
+	if (WARN_ON_ONCE(id >= TDPR_HIST_NR))
 		return;
-	this_cpu_inc(s->cpu->hist[id][min_t(unsigned int, tdp_hist_bucket(ns),
-					    TDP_HIST_BUCKETS - 1)]);
+	this_cpu_inc(s->cpu->hist[id][min_t(unsigned int, tdpr_hist_bucket(ns),
+					    TDPR_HIST_BUCKETS - 1)]);
 }
 
-void tdp_hist_reset(struct tdp_stats *s, enum tdp_hist_id id)
+void tdpr_hist_reset(struct tdpr_stats *s, enum tdpr_hist_id id)
 {
-	unsigned long parts = tdp_hist_parts(id);
+	unsigned long parts = tdpr_hist_parts(id);
 	unsigned int i, h;
 	int cpu;
 
-	for_each_set_bit(h, &parts, TDP_HIST_NR)
+	for_each_set_bit(h, &parts, TDPR_HIST_NR)
 		for_each_possible_cpu(cpu)
-			for (i = 0; i < TDP_HIST_BUCKETS; i++)
+			for (i = 0; i < TDPR_HIST_BUCKETS; i++)
 				WRITE_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[h][i], 0);
 }
 
 /* Print a nanosecond bound the way people read it: 512ns, 33us, 1ms, 2s. */
-static void tdp_seq_ns(struct seq_file *m, u64 ns)
+static void tdpr_seq_ns(struct seq_file *m, u64 ns)
 {
 	static const char *const unit[] = { "ns", "us", "ms", "s" };
 	unsigned int u = 0;
@@ -143,39 +143,39 @@ static void tdp_seq_ns(struct seq_file *m, u64 ns)
 }
 
 /* Upper bound of the bucket holding the sample of rank @rank (1-based). */
-static u64 tdp_hist_rank(const u64 *cnt, u64 rank)
+static u64 tdpr_hist_rank(const u64 *cnt, u64 rank)
 {
 	u64 seen = 0;
 	unsigned int i;
 
-	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
+	for (i = 0; i < TDPR_HIST_BUCKETS; i++) {
 		seen += cnt[i];
 		if (seen >= rank)
-			return tdp_hist_floor(i + 1);
+			return tdpr_hist_floor(i + 1);
 	}
 	return 0;
 }
 
 /* Lines for people: one per power of two, [2^k, 2^(k+1)); [0, 2) first. */
-static unsigned int tdp_hist_line(unsigned int bucket)
+static unsigned int tdpr_hist_line(unsigned int bucket)
 {
-	u64 lo = tdp_hist_floor(bucket);
+	u64 lo = tdpr_hist_floor(bucket);
 
 	return lo ? ilog2(lo) : 0;
 }
 
-void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id)
+void tdpr_hist_show(struct seq_file *m, struct tdpr_stats *s, enum tdpr_hist_id id)
 {
-	u64 cnt[TDP_HIST_BUCKETS], line[TDP_HIST_OCTAVES] = {}, total = 0, peak = 0;
+	u64 cnt[TDPR_HIST_BUCKETS], line[TDPR_HIST_OCTAVES] = {}, total = 0, peak = 0;
 	int i, first = -1, last = -1, last_bucket = -1;
-	unsigned long parts = tdp_hist_parts(id);
+	unsigned long parts = tdpr_hist_parts(id);
 
-	for (i = 0; i < TDP_HIST_BUCKETS; i++) {
-		unsigned int l = tdp_hist_line(i), h;
+	for (i = 0; i < TDPR_HIST_BUCKETS; i++) {
+		unsigned int l = tdpr_hist_line(i), h;
 		int cpu;
 
 		cnt[i] = 0;
-		for_each_set_bit(h, &parts, TDP_HIST_NR)
+		for_each_set_bit(h, &parts, TDPR_HIST_NR)
 			for_each_possible_cpu(cpu)
 				cnt[i] += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[h][i]);
 		if (!cnt[i])
@@ -189,36 +189,36 @@ void tdp_hist_show(struct seq_file *m, struct tdp_stats *s, enum tdp_hist_id id)
 		last_bucket = i;
 	}
 	seq_printf(m, "# %s: %llu samples, log2 lines, percentiles within 1/%lu\n",
-		   tdp_hist_names[id], total, TDP_HIST_SUB);
+		   tdpr_hist_names[id], total, TDPR_HIST_SUB);
 	for (i = first; total && i <= last; i++) {
 		unsigned int bar = div64_u64(line[i] * 40, peak);
 
 		seq_puts(m, "[");
-		tdp_seq_ns(m, i ? 1ULL << i : 0);
+		tdpr_seq_ns(m, i ? 1ULL << i : 0);
 		seq_puts(m, ", ");
-		tdp_seq_ns(m, 2ULL << i);
+		tdpr_seq_ns(m, 2ULL << i);
 		seq_printf(m, ") %10llu |%.*s\n", line[i], bar,
 			   "****************************************");
 	}
 	/* Percentiles are upper bounds of the fine buckets. */
 	seq_printf(m, "p50 %llu\np99 %llu\nmax %llu\n",
-		   total ? tdp_hist_rank(cnt, div64_u64(total + 1, 2)) : 0,
-		   total ? tdp_hist_rank(cnt, total - div64_u64(total, 100)) : 0,
-		   last_bucket >= 0 ? tdp_hist_floor(last_bucket + 1) : 0);
+		   total ? tdpr_hist_rank(cnt, div64_u64(total + 1, 2)) : 0,
+		   total ? tdpr_hist_rank(cnt, total - div64_u64(total, 100)) : 0,
+		   last_bucket >= 0 ? tdpr_hist_floor(last_bucket + 1) : 0);
 }
 
-void tdp_stats_show(struct seq_file *m, struct tdp_stats *s)
+void tdpr_stats_show(struct seq_file *m, struct tdpr_stats *s)
 {
-	u64 v[TDP_STAT_NR];
+	u64 v[TDPR_STAT_NR];
 	int i;
 
-	for (i = 0; i < TDP_STAT_NR; i++) {
-		v[i] = tdp_stat_read(s, i);
-		seq_printf(m, "%s %lld\n", tdp_stat_names[i], (s64)v[i]);
+	for (i = 0; i < TDPR_STAT_NR; i++) {
+		v[i] = tdpr_stat_read(s, i);
+		seq_printf(m, "%s %lld\n", tdpr_stat_names[i], (s64)v[i]);
 	}
 	seq_printf(m, "roots_live %lld\npt_pages_live %lld\nmax_lock_hold_ns %lld\n",
-		   (s64)(v[TDP_STAT_roots_allocated] - v[TDP_STAT_roots_freed]),
-		   (s64)(v[TDP_STAT_pt_pages_allocated] - v[TDP_STAT_pt_pages_freed]),
-		   (s64)max(v[TDP_STAT_max_lock_hold_shared_ns],
-			    v[TDP_STAT_max_lock_hold_exclusive_ns]));
+		   (s64)(v[TDPR_STAT_roots_allocated] - v[TDPR_STAT_roots_freed]),
+		   (s64)(v[TDPR_STAT_pt_pages_allocated] - v[TDPR_STAT_pt_pages_freed]),
+		   (s64)max(v[TDPR_STAT_max_lock_hold_shared_ns],
+			    v[TDPR_STAT_max_lock_hold_exclusive_ns]));
 }

@@ -12,16 +12,16 @@
 #include <tdproot/mmu.h>
 
 DECLARE_EVENT_CLASS(tdproot_root_class,
-	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
+		    TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
 	TP_ARGS(vm, id, as_id, refcount),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_NAME_MAX)
+		__array(char, vm, TDPR_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(unsigned int, refcount)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_NAME_MAX);
+		strscpy(__entry->vm, vm, TDPR_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->refcount = refcount;
@@ -34,20 +34,20 @@ DECLARE_EVENT_CLASS(tdproot_root_class,
  * Stored as a number: perf and trace-cmd decode the raw buffer themselves,
  * and the enum's values are exported so the format file shows numbers.
  */
-TRACE_DEFINE_ENUM(TDP_FMT_EPT);
-TRACE_DEFINE_ENUM(TDP_FMT_NPT);
+TRACE_DEFINE_ENUM(TDPR_FMT_EPT);
+TRACE_DEFINE_ENUM(TDPR_FMT_NPT);
 
-/* tdp_format_names[] as __print_symbolic() wants it: literal pairs. */
-#define tdp_trace_format_names			\
-	{ TDP_FMT_EPT,	"ept" },		\
-	{ TDP_FMT_NPT,	"npt" }
+/* tdpr_format_names[] as __print_symbolic() wants it: literal pairs. */
+#define tdpr_trace_format_names			\
+	{ TDPR_FMT_EPT,	"ept" },		\
+	{ TDPR_FMT_NPT,	"npt" }
 
 TRACE_EVENT(tdproot_root_alloc,
-	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount,
+	    TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount,
 		 u8 format, int levels),
 	TP_ARGS(vm, id, as_id, refcount, format, levels),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_NAME_MAX)
+		__array(char, vm, TDPR_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(unsigned int, refcount)
@@ -55,7 +55,7 @@ TRACE_EVENT(tdproot_root_alloc,
 		__field(int, levels)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_NAME_MAX);
+		strscpy(__entry->vm, vm, TDPR_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->refcount = refcount;
@@ -64,24 +64,24 @@ TRACE_EVENT(tdproot_root_alloc,
 	),
 	TP_printk("vm=%s root=%llu as=%d refcount=%u role=%s/%d",
 		  __entry->vm, __entry->id, __entry->as_id, __entry->refcount,
-		  __print_symbolic(__entry->format, tdp_trace_format_names),
+		  __print_symbolic(__entry->format, tdpr_trace_format_names),
 		  __entry->levels)
 );
 
 DEFINE_EVENT(tdproot_root_class, tdproot_root_invalidate,
-	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
+	     TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
 	TP_ARGS(vm, id, as_id, refcount));
 
 DEFINE_EVENT(tdproot_root_class, tdproot_root_zap_begin,
-	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
+	     TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount),
 	TP_ARGS(vm, id, as_id, refcount));
 
 TRACE_EVENT(tdproot_root_zap_end,
-	TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount,
+	    TP_PROTO(const char *vm, u64 id, int as_id, unsigned int refcount,
 		 u64 leaves, u64 duration_ns),
 	TP_ARGS(vm, id, as_id, refcount, leaves, duration_ns),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_NAME_MAX)
+		__array(char, vm, TDPR_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(unsigned int, refcount)
@@ -89,7 +89,7 @@ TRACE_EVENT(tdproot_root_zap_end,
 		__field(u64, duration_ns)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_NAME_MAX);
+		strscpy(__entry->vm, vm, TDPR_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->refcount = refcount;
@@ -102,16 +102,16 @@ TRACE_EVENT(tdproot_root_zap_end,
 );
 
 TRACE_EVENT(tdproot_root_free,
-	TP_PROTO(const char *vm, u64 id, int as_id, u64 pt_pages),
+	    TP_PROTO(const char *vm, u64 id, int as_id, u64 pt_pages),
 	TP_ARGS(vm, id, as_id, pt_pages),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_NAME_MAX)
+		__array(char, vm, TDPR_NAME_MAX)
 		__field(u64, id)
 		__field(int, as_id)
 		__field(u64, pt_pages)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_NAME_MAX);
+		strscpy(__entry->vm, vm, TDPR_NAME_MAX);
 		__entry->id = id;
 		__entry->as_id = as_id;
 		__entry->pt_pages = pt_pages;
@@ -121,16 +121,16 @@ TRACE_EVENT(tdproot_root_free,
 );
 
 TRACE_EVENT(tdproot_zap_yield,
-	TP_PROTO(const char *vm, u64 gfn, int level, u64 held_ns),
+	    TP_PROTO(const char *vm, u64 gfn, int level, u64 held_ns),
 	TP_ARGS(vm, gfn, level, held_ns),
 	TP_STRUCT__entry(
-		__array(char, vm, TDP_NAME_MAX)
+		__array(char, vm, TDPR_NAME_MAX)
 		__field(u64, gfn)
 		__field(int, level)
 		__field(u64, held_ns)
 	),
 	TP_fast_assign(
-		strscpy(__entry->vm, vm, TDP_NAME_MAX);
+		strscpy(__entry->vm, vm, TDPR_NAME_MAX);
 		__entry->gfn = gfn;
 		__entry->level = level;
 		__entry->held_ns = held_ns;

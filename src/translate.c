@@ -10,29 +10,29 @@
 #include "mmu_internal.h"
 #include "walk.h"
 
-int tdp_translate(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, u64 *pfn)
+int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, u64 *pfn)
 {
-	struct tdp_iter iter;
+	struct tdpr_iter iter;
 	int ret = -EFAULT;
 
 	/* No mmu_lock: like hardware, only the tables' RCU lifetime holds. */
 	rcu_read_lock();
-	for_each_tdp_pte(iter, root->pt, root->role.levels, gfn, gfn + 1) {
+	for_each_tdpr_pte(iter, root->pt, root->role.levels, gfn, gfn + 1) {
 		/* Like hardware reading a page the allocator already took back. */
-		if (unlikely(iter.old_spte == TDP_SPTE_FREED)) {
-			tdp_stat_inc(&vm->stats, TDP_STAT_integrity_errors);
+		if (unlikely(iter.old_spte == TDPR_SPTE_FREED)) {
+			tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
 			WARN_ONCE(1, "vm %s: a vCPU walked a freed table (gfn 0x%llx, level %d)\n",
 				  vm->name, gfn, iter.level);
 			break;
 		}
-		if (!tdp_spte_present(iter.old_spte))
+		if (!tdpr_spte_present(iter.old_spte))
 			break;
-		if (tdp_spte_leaf(iter.old_spte, iter.level)) {
-			u64 offset = gfn & (tdp_level_pages(iter.level) - 1);
+		if (tdpr_spte_leaf(iter.old_spte, iter.level)) {
+			u64 offset = gfn & (tdpr_level_pages(iter.level) - 1);
 
-			/* Blocks never exceed 2 MiB; see tdp_backing_pfn(). */
+			/* Blocks never exceed 2 MiB; see tdpr_backing_pfn(). */
 			offset &= (1ULL << vm->block_order) - 1;
-			*pfn = tdp_spte_pfn(iter.old_spte) + offset;
+			*pfn = tdpr_spte_pfn(iter.old_spte) + offset;
 			ret = 0;
 			break;
 		}

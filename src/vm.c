@@ -16,12 +16,12 @@
 #include "fail.h"
 #include "pt.h"
 
-static atomic_t tdp_vm_ids = ATOMIC_INIT(0);
-static atomic_t tdp_vms_live = ATOMIC_INIT(0);
+static atomic_t tdpr_vm_ids = ATOMIC_INIT(0);
+static atomic_t tdpr_vms_live = ATOMIC_INIT(0);
 
-int tdp_vm_count(void)
+int tdpr_vm_count(void)
 {
-	return atomic_read(&tdp_vms_live);
+	return atomic_read(&tdpr_vms_live);
 }
 
 /*
@@ -29,7 +29,7 @@ int tdp_vm_count(void)
  * divides it ("1536M", "5000"), or with @approx in the largest unit it
  * reaches, to one decimal ("3.8G").
  */
-static const char *tdp_size_str(char *buf, size_t len, u64 bytes, bool approx)
+static const char *tdpr_size_str(char *buf, size_t len, u64 bytes, bool approx)
 {
 	static const char units[] = "KMGT";
 	int u;
@@ -51,12 +51,12 @@ static const char *tdp_size_str(char *buf, size_t len, u64 bytes, bool approx)
 	return buf;
 }
 
-int tdp_vm_params_check(const struct tdp_vm_params *p, const char *name)
+int tdpr_vm_params_check(const struct tdpr_vm_params *p, const char *name)
 {
-	unsigned int block_order = tdp_block_order(p->leaf_level);
-	u64 leaf_bytes = PAGE_SIZE << tdp_leaf_shift(p->leaf_level);
+	unsigned int block_order = tdpr_block_order(p->leaf_level);
+	u64 leaf_bytes = PAGE_SIZE << tdpr_leaf_shift(p->leaf_level);
 	u64 block_bytes = PAGE_SIZE << block_order;
-	u64 width = tdp_max_gfn(p->levels) << PAGE_SHIFT;
+	u64 width = tdpr_max_gfn(p->levels) << PAGE_SHIFT;
 	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
 	char mem[24], backing[24], limit[24];
 
@@ -64,8 +64,8 @@ int tdp_vm_params_check(const struct tdp_vm_params *p, const char *name)
 		pr_warn_ratelimited("create %s: levels=%d is not 4 or 5\n", name, p->levels);
 		return -EINVAL;
 	}
-	tdp_size_str(mem, sizeof(mem), p->mem_bytes, false);
-	tdp_size_str(backing, sizeof(backing), p->backing_bytes, false);
+	tdpr_size_str(mem, sizeof(mem), p->mem_bytes, false);
+	tdpr_size_str(backing, sizeof(backing), p->backing_bytes, false);
 	if (!p->mem_bytes || !p->backing_bytes) {
 		pr_warn_ratelimited("create %s: mem=%s backing=%s: a VM needs both\n",
 				    name, mem, backing);
@@ -74,19 +74,19 @@ int tdp_vm_params_check(const struct tdp_vm_params *p, const char *name)
 	if (p->mem_bytes % leaf_bytes) {
 		pr_warn_ratelimited("create %s: mem=%s is not a multiple of the leaf size (%s)\n",
 				    name, mem,
-				    tdp_size_str(limit, sizeof(limit), leaf_bytes, false));
+				    tdpr_size_str(limit, sizeof(limit), leaf_bytes, false));
 		return -EINVAL;
 	}
 	if (p->mem_bytes > width) {
 		pr_warn_ratelimited("create %s: mem=%s is more than %d levels map (%s)\n",
 				    name, mem, p->levels,
-				    tdp_size_str(limit, sizeof(limit), width, false));
+				    tdpr_size_str(limit, sizeof(limit), width, false));
 		return -EINVAL;
 	}
 	if (p->backing_bytes % block_bytes) {
 		pr_warn_ratelimited("create %s: backing=%s is not a multiple of the block size (%s)\n",
 				    name, backing,
-				    tdp_size_str(limit, sizeof(limit), block_bytes, false));
+				    tdpr_size_str(limit, sizeof(limit), block_bytes, false));
 		return -EINVAL;
 	}
 	if (p->backing_bytes > p->mem_bytes) {
@@ -97,29 +97,29 @@ int tdp_vm_params_check(const struct tdp_vm_params *p, const char *name)
 	/* Last: the only check that depends on the machine. */
 	if (p->backing_bytes > ram / 2) {
 		pr_warn_ratelimited("create %s: backing=%s is more than half of RAM (%s)\n",
-				    name, backing, tdp_size_str(limit, sizeof(limit), ram, true));
+				    name, backing, tdpr_size_str(limit, sizeof(limit), ram, true));
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *name)
+struct tdpr_vm *tdpr_vm_create(const struct tdpr_vm_params *params, const char *name)
 {
-	struct tdp_vm *vm;
+	struct tdpr_vm *vm;
 	int ret;
 
-	ret = tdp_vm_params_check(params, name);
+	ret = tdpr_vm_params_check(params, name);
 	if (ret)
 		return ERR_PTR(ret);
 
-	if (tdp_should_fail(TDP_FAIL_VM))
+	if (tdpr_should_fail(TDPR_FAIL_VM))
 		return ERR_PTR(-ENOMEM);
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
 
 	strscpy(vm->name, name, sizeof(vm->name));
-	vm->id = atomic_inc_return(&tdp_vm_ids);
+	vm->id = atomic_inc_return(&tdpr_vm_ids);
 	vm->p = *params;
 	vm->nr_gfns = params->mem_bytes >> PAGE_SHIFT;
 	rwlock_init(&vm->mmu_lock);
@@ -132,70 +132,70 @@ struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *nam
 	init_waitqueue_head(&vm->ack_wq);
 	init_waitqueue_head(&vm->zap_wq);
 
-	ret = tdp_stats_init(&vm->stats);
+	ret = tdpr_stats_init(&vm->stats);
 	if (ret) {
 		kfree(vm);
 		return ERR_PTR(ret);
 	}
-	ret = tdp_backing_alloc(vm);
+	ret = tdpr_backing_alloc(vm);
 	if (ret) {
 		pr_warn_ratelimited("vm %s: cannot allocate %llu bytes of backing memory\n",
 				    name, params->backing_bytes);
-		tdp_backing_free(vm);
-		tdp_stats_free(&vm->stats);
+		tdpr_backing_free(vm);
+		tdpr_stats_free(&vm->stats);
 		kfree(vm);
 		return ERR_PTR(ret);
 	}
-	atomic_inc(&tdp_vms_live);
+	atomic_inc(&tdpr_vms_live);
 	return vm;
 }
 
-void tdp_vm_destroy(struct tdp_vm *vm)
+void tdpr_vm_destroy(struct tdpr_vm *vm)
 {
-	struct tdp_stats *s = &vm->stats;
+	struct tdpr_stats *s = &vm->stats;
 	bool leaked;
 
-	TDP_WARN(vm, !list_empty(&vm->clients));
-	tdp_vm_zap_all(vm);
+	TDPR_WARN(vm, !list_empty(&vm->clients));
+	tdpr_vm_zap_all(vm);
 #ifndef TDPROOT_MUTANT_no_rcu_barrier
 	rcu_barrier();
 #endif
 
-	leaked = TDP_WARN(vm, atomic_read(&vm->pending_frees)) ||
-		 TDP_WARN(vm, !list_empty(&vm->roots)) ||
-		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_roots_allocated) !=
-			      tdp_stat_read(s, TDP_STAT_roots_freed)) ||
-		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_pt_pages_allocated) !=
-			      tdp_stat_read(s, TDP_STAT_pt_pages_freed)) ||
-		 TDP_WARN(vm, tdp_stat_read(s, TDP_STAT_leaf_sptes));
-	atomic_dec(&tdp_vms_live);
+	leaked = TDPR_WARN(vm, atomic_read(&vm->pending_frees)) ||
+		 TDPR_WARN(vm, !list_empty(&vm->roots)) ||
+		 TDPR_WARN(vm, tdpr_stat_read(s, TDPR_STAT_roots_allocated) !=
+			      tdpr_stat_read(s, TDPR_STAT_roots_freed)) ||
+		 TDPR_WARN(vm, tdpr_stat_read(s, TDPR_STAT_pt_pages_allocated) !=
+			      tdpr_stat_read(s, TDPR_STAT_pt_pages_freed)) ||
+		 TDPR_WARN(vm, tdpr_stat_read(s, TDPR_STAT_leaf_sptes));
+	atomic_dec(&tdpr_vms_live);
 	if (leaked) {
 		/* Something may still point into it: keep it rather than free it. */
 		pr_err("vm %s: roots or tables outlived it; leaking the VM\n",
 		       vm->name);
 		return;
 	}
-	tdp_backing_free(vm);
-	tdp_stats_free(&vm->stats);
+	tdpr_backing_free(vm);
+	tdpr_stats_free(&vm->stats);
 	kfree(vm);
 }
 
-void tdp_vm_kill(struct tdp_vm *vm)
+void tdpr_vm_kill(struct tdpr_vm *vm)
 {
 	WRITE_ONCE(vm->dying, true);
 }
 
-void tdp_vm_sync(struct tdp_vm *vm)
+void tdpr_vm_sync(struct tdpr_vm *vm)
 {
-	tdp_wait_frees(vm);
+	tdpr_wait_frees(vm);
 }
 
-u64 tdp_vm_nr_gfns(const struct tdp_vm *vm)
+u64 tdpr_vm_nr_gfns(const struct tdpr_vm *vm)
 {
 	return vm->nr_gfns;
 }
 
-struct tdp_stats *tdp_vm_stats(struct tdp_vm *vm)
+struct tdpr_stats *tdpr_vm_stats(struct tdpr_vm *vm)
 {
 	return &vm->stats;
 }

@@ -15,29 +15,29 @@
 
 #include "walk.h"
 
-static u64 *tdp_spte_child(u64 spte)
+static u64 *tdpr_spte_child(u64 spte)
 {
-	return phys_to_virt(spte & TDP_SPTE_PFN_MASK);
+	return phys_to_virt(spte & TDPR_SPTE_PFN_MASK);
 }
 
-static void tdp_iter_load(struct tdp_iter *iter)
+static void tdpr_iter_load(struct tdpr_iter *iter)
 {
 	iter->sptep = iter->pt_path[iter->level - 1] +
-		      tdp_spte_index(iter->gfn, iter->level);
-	iter->old_spte = tdp_read_spte(iter->sptep);
+		      tdpr_spte_index(iter->gfn, iter->level);
+	iter->old_spte = tdpr_read_spte(iter->sptep);
 }
 
-static void tdp_iter_restart(struct tdp_iter *iter)
+static void tdpr_iter_restart(struct tdpr_iter *iter)
 {
 	iter->yielded = false;
 	iter->level = iter->root_level;
-	iter->gfn = round_down(iter->next_gfn, tdp_level_pages(iter->level));
+	iter->gfn = round_down(iter->next_gfn, tdpr_level_pages(iter->level));
 	iter->valid = true;
-	tdp_iter_load(iter);
+	tdpr_iter_load(iter);
 }
 
-struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
-				int min_level, u64 start, u64 end)
+struct tdpr_iter *tdpr_iter_start(struct tdpr_iter *iter, u64 *root_pt, int root_level,
+				  int min_level, u64 start, u64 end)
 {
 	iter->pt_path[root_level - 1] = root_pt;
 	iter->root_level = root_level;
@@ -45,12 +45,12 @@ struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_le
 	iter->next_gfn = start;
 	iter->yielded_gfn = start;
 	iter->end_gfn = end;
-	tdp_iter_restart(iter);
+	tdpr_iter_restart(iter);
 	return iter;
 }
 
 /* Step 1: returns false if the current entry is not a table to descend into. */
-static bool tdp_iter_step_down(struct tdp_iter *iter)
+static bool tdpr_iter_step_down(struct tdpr_iter *iter)
 {
 	if (iter->level == iter->min_level)
 		return false;
@@ -59,54 +59,54 @@ static bool tdp_iter_step_down(struct tdp_iter *iter)
 	 * concurrent zap may have unlinked the table it pointed to: descend
 	 * through what the entry holds now, not through the old value.
 	 */
-	iter->old_spte = tdp_read_spte(iter->sptep);
-	if (!tdp_spte_present(iter->old_spte) ||
-	    tdp_spte_leaf(iter->old_spte, iter->level))
+	iter->old_spte = tdpr_read_spte(iter->sptep);
+	if (!tdpr_spte_present(iter->old_spte) ||
+	    tdpr_spte_leaf(iter->old_spte, iter->level))
 		return false;
 
 	iter->level--;
-	iter->pt_path[iter->level - 1] = tdp_spte_child(iter->old_spte);
-	iter->gfn = round_down(iter->next_gfn, tdp_level_pages(iter->level));
-	tdp_iter_load(iter);
+	iter->pt_path[iter->level - 1] = tdpr_spte_child(iter->old_spte);
+	iter->gfn = round_down(iter->next_gfn, tdpr_level_pages(iter->level));
+	tdpr_iter_load(iter);
 	return true;
 }
 
 /* Step 2: returns false if the current entry is the last of its table. */
-static bool tdp_iter_step_side(struct tdp_iter *iter)
+static bool tdpr_iter_step_side(struct tdpr_iter *iter)
 {
-	if (tdp_spte_index(iter->gfn, iter->level) == TDP_PT_ENTRIES - 1)
+	if (tdpr_spte_index(iter->gfn, iter->level) == TDPR_PT_ENTRIES - 1)
 		return false;
 
-	iter->gfn += tdp_level_pages(iter->level);
+	iter->gfn += tdpr_level_pages(iter->level);
 	iter->next_gfn = iter->gfn;
 	iter->sptep++;
-	iter->old_spte = tdp_read_spte(iter->sptep);
+	iter->old_spte = tdpr_read_spte(iter->sptep);
 	return true;
 }
 
 /* Step 3: returns false at the root, where there is no parent. */
-static bool tdp_iter_step_up(struct tdp_iter *iter)
+static bool tdpr_iter_step_up(struct tdpr_iter *iter)
 {
 	if (iter->level == iter->root_level)
 		return false;
 
 	iter->level++;
-	iter->gfn = round_down(iter->gfn, tdp_level_pages(iter->level));
-	tdp_iter_load(iter);
+	iter->gfn = round_down(iter->gfn, tdpr_level_pages(iter->level));
+	tdpr_iter_load(iter);
 	return true;
 }
 
-void tdp_iter_next(struct tdp_iter *iter)
+void tdpr_iter_next(struct tdpr_iter *iter)
 {
 	if (iter->yielded) {
-		tdp_iter_restart(iter);
+		tdpr_iter_restart(iter);
 		return;
 	}
-	if (tdp_iter_step_down(iter))
+	if (tdpr_iter_step_down(iter))
 		return;
 	do {
-		if (tdp_iter_step_side(iter))
+		if (tdpr_iter_step_side(iter))
 			return;
-	} while (tdp_iter_step_up(iter));
+	} while (tdpr_iter_step_up(iter));
 	iter->valid = false;
 }

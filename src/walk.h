@@ -2,7 +2,7 @@
 /*
  * The page-table walker. Faults, zaps, range zaps and the vCPU's lockless
  * translation move through a live root with it; only the teardown of a
- * subtree that is already unlinked (tdp_pt_teardown()) is a recursion of its
+ * subtree that is already unlinked (tdpr_pt_teardown()) is a recursion of its
  * own.
  *
  * The walk is pre-order: an entry is visited, then (if it points to a table
@@ -18,9 +18,9 @@
 
 #include "spte.h"
 
-struct tdp_iter {
+struct tdpr_iter {
 	/* Table being walked at each level; pt_path[level - 1]. */
-	u64 *pt_path[TDP_MAX_LEVEL];
+	u64 *pt_path[TDPR_MAX_LEVEL];
 	/* The entry the walk is at, and the value last read from it. */
 	u64 *sptep;
 	u64 old_spte;
@@ -46,7 +46,7 @@ struct tdp_iter {
 };
 
 /**
- * tdp_read_spte() - Read an entry of a table that may be unlinked concurrently.
+ * tdpr_read_spte() - Read an entry of a table that may be unlinked concurrently.
  * @sptep: the entry.
  *
  * Tables are freed only after an RCU grace period, so inside an RCU read-side
@@ -55,13 +55,13 @@ struct tdp_iter {
  *
  * Return: the entry's value.
  */
-static inline u64 tdp_read_spte(u64 *sptep)
+static inline u64 tdpr_read_spte(u64 *sptep)
 {
 	return READ_ONCE(*sptep);
 }
 
 /**
- * tdp_iter_start() - Position a walk on the root entry covering @start.
+ * tdpr_iter_start() - Position a walk on the root entry covering @start.
  * @iter: the iterator.
  * @root_pt: the root's top-level table.
  * @root_level: 4 or 5.
@@ -73,35 +73,35 @@ static inline u64 tdp_read_spte(u64 *sptep)
  *
  * Return: @iter.
  */
-struct tdp_iter *tdp_iter_start(struct tdp_iter *iter, u64 *root_pt, int root_level,
-				int min_level, u64 start, u64 end);
+struct tdpr_iter *tdpr_iter_start(struct tdpr_iter *iter, u64 *root_pt, int root_level,
+				  int min_level, u64 start, u64 end);
 
 /**
- * tdp_iter_next() - Step to the next entry in pre-order.
+ * tdpr_iter_next() - Step to the next entry in pre-order.
  * @iter: the iterator.
  *
  * Or, after a yield, restart from the root at @iter->next_gfn.
  */
-void tdp_iter_next(struct tdp_iter *iter);
+void tdpr_iter_next(struct tdpr_iter *iter);
 
 /**
- * tdp_iter_valid() - Whether the walk is still inside the root and the range.
+ * tdpr_iter_valid() - Whether the walk is still inside the root and the range.
  * @iter: the iterator.
  *
  * Return: true while there is an entry to visit.
  */
-static inline bool tdp_iter_valid(const struct tdp_iter *iter)
+static inline bool tdpr_iter_valid(const struct tdpr_iter *iter)
 {
 	return iter->valid && iter->gfn < iter->end_gfn;
 }
 
 /* Visit, in pre-order, every entry at or above @min_level mapping [start, end). */
-#define for_each_tdp_pte_min_level(iter, root_pt, root_level, min_level, start, end) \
-	for (struct tdp_iter *__iter = tdp_iter_start(&(iter), root_pt, root_level, \
+#define for_each_tdpr_pte_min_level(iter, root_pt, root_level, min_level, start, end) \
+	for (struct tdpr_iter *__iter = tdpr_iter_start(&(iter), root_pt, root_level, \
 						      min_level, start, end);	 \
-	     tdp_iter_valid(__iter); tdp_iter_next(__iter))
+	     tdpr_iter_valid(__iter); tdpr_iter_next(__iter))
 
-#define for_each_tdp_pte(iter, root_pt, root_level, start, end)		\
-	for_each_tdp_pte_min_level(iter, root_pt, root_level, TDP_PG_LEVEL_4K, start, end)
+#define for_each_tdpr_pte(iter, root_pt, root_level, start, end)		\
+	for_each_tdpr_pte_min_level(iter, root_pt, root_level, TDPR_PG_LEVEL_4K, start, end)
 
 #endif /* _TDPROOT_WALK_H */

@@ -23,27 +23,27 @@
  * iter->next_gfn. Like upstream's tdp_mmu_iter_cond_resched(), this lives
  * with the lock holders, not with the walker.
  */
-static bool __must_check tdp_iter_cond_resched(struct tdp_iter *iter, struct tdp_lock *lk)
+static bool __must_check tdpr_iter_cond_resched(struct tdpr_iter *iter, struct tdpr_lock *lk)
 {
 	u64 held;
 
-	if (iter->next_gfn == iter->yielded_gfn || !tdp_bench_may_yield() ||
-	    !tdp_lock_contended(lk))
+	if (iter->next_gfn == iter->yielded_gfn || !tdpr_bench_may_yield() ||
+	    !tdpr_lock_contended(lk))
 		return false;
 
 	rcu_read_unlock();
-	held = tdp_lock_yield(lk);
+	held = tdpr_lock_yield(lk);
 	rcu_read_lock();
 
 	trace_tdproot_zap_yield(lk->name, iter->next_gfn, iter->level, held);
-	tdp_stat_inc(lk->stats, TDP_STAT_zap_yields);
+	tdpr_stat_inc(lk->stats, TDPR_STAT_zap_yields);
 	iter->yielded_gfn = iter->next_gfn;
 	iter->yielded = true;
 	return true;
 }
 
-static bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_iter *iter,
-			 u64 *zapped)
+static bool tdpr_zap_spte(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_iter *iter,
+			  u64 *zapped)
 {
 	u64 old = iter->old_spte;
 	u64 leaves = 1;
@@ -53,26 +53,26 @@ static bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_it
 	 * After a yield the entry may have changed or been unlinked: the
 	 * caller must step the walk (which restarts it) before acting again.
 	 */
-	if (TDP_WARN(vm, iter->yielded))
+	if (TDPR_WARN(vm, iter->yielded))
 		return true;
 
 	/*
 	 * Freeze first: from here until the final store this thread owns the
 	 * entry, and concurrent atomic writers see FROZEN and retry.
 	 */
-	if (tdp_spte_frozen(old) || !try_cmpxchg64(iter->sptep, &iter->old_spte,
-						   TDP_SPTE_FROZEN)) {
+	if (tdpr_spte_frozen(old) || !try_cmpxchg64(iter->sptep, &iter->old_spte,
+						    TDPR_SPTE_FROZEN)) {
 		cpu_relax();
-		iter->old_spte = tdp_read_spte(iter->sptep);
+		iter->old_spte = tdpr_read_spte(iter->sptep);
 		return false;
 	}
 
-	if (!tdp_spte_leaf(old, iter->level)) {
-		leaves = tdp_pt_teardown(vm, phys_to_virt(old & TDP_SPTE_PFN_MASK),
-					 iter->level - 1, &tables);
+	if (!tdpr_spte_leaf(old, iter->level)) {
+		leaves = tdpr_pt_teardown(vm, phys_to_virt(old & TDPR_SPTE_PFN_MASK),
+					  iter->level - 1, &tables);
 		atomic_sub(tables, &root->pt_pages);
 	}
-	tdp_stat_add(&vm->stats, TDP_STAT_leaf_sptes, -(s64)leaves);
+	tdpr_stat_add(&vm->stats, TDPR_STAT_leaf_sptes, -(s64)leaves);
 	*zapped += leaves;
 
 	/* Pairs with the READ_ONCE of lockless walkers: the entry is now empty. */
@@ -82,34 +82,34 @@ static bool tdp_zap_spte(struct tdp_vm *vm, struct tdp_root *root, struct tdp_it
 }
 
 /* Zap every entry at @zap_level or above whose subtree is at most that level. */
-static void tdp_zap_root_level(struct tdp_vm *vm, struct tdp_root *root,
-			       int zap_level, struct tdp_lock *lk, u64 *zapped)
+static void tdpr_zap_root_level(struct tdpr_vm *vm, struct tdpr_root *root,
+				int zap_level, struct tdpr_lock *lk, u64 *zapped)
 {
 	int levels = root->role.levels;
-	struct tdp_iter iter;
+	struct tdpr_iter iter;
 
-	for_each_tdp_pte_min_level(iter, root->pt, levels, zap_level, 0,
-				   tdp_max_gfn(levels)) {
+	for_each_tdpr_pte_min_level(iter, root->pt, levels, zap_level, 0,
+				    tdpr_max_gfn(levels)) {
 retry:
-		if (tdp_iter_cond_resched(&iter, lk))
+		if (tdpr_iter_cond_resched(&iter, lk))
 			continue;
-		if (!tdp_spte_present(iter.old_spte) && !tdp_spte_frozen(iter.old_spte))
+		if (!tdpr_spte_present(iter.old_spte) && !tdpr_spte_frozen(iter.old_spte))
 			continue;
 		if (iter.level > zap_level)
 			continue;
-		if (!tdp_zap_spte(vm, root, &iter, zapped))
+		if (!tdpr_zap_spte(vm, root, &iter, zapped))
 			goto retry;
 	}
 }
 
-void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
+void tdpr_zap_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk)
 {
 	u64 start = ktime_get_ns();
 	u64 zapped = 0;
 
-	tdp_lock_assert_held(lk);
-	TDP_WARN(vm, !READ_ONCE(root->invalid));
-	TDP_WARN(vm, atomic_inc_return(&root->zaps) != 1);
+	tdpr_lock_assert_held(lk);
+	TDPR_WARN(vm, !READ_ONCE(root->invalid));
+	TDPR_WARN(vm, atomic_inc_return(&root->zaps) != 1);
 	trace_tdproot_root_zap_begin(vm->name, root->id, root->role.as_id,
 				     refcount_read(&root->count));
 
@@ -119,40 +119,40 @@ void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk)
 	 * handful of empty tables.
 	 */
 	rcu_read_lock();
-	tdp_zap_root_level(vm, root, TDP_PG_LEVEL_1G, lk, &zapped);
-	tdp_zap_root_level(vm, root, root->role.levels, lk, &zapped);
+	tdpr_zap_root_level(vm, root, TDPR_PG_LEVEL_1G, lk, &zapped);
+	tdpr_zap_root_level(vm, root, root->role.levels, lk, &zapped);
 	rcu_read_unlock();
 
 	/* Tables went to call_rcu(): a writer that must wait for them can. */
 	lk->frees++;
-	/* Pairs with the acquire in tdp_old_roots_zapped(). */
+	/* Pairs with the acquire in tdpr_old_roots_zapped(). */
 	smp_store_release(&root->zapped, true);
 	wake_up_all(&vm->zap_wq);
 
 	start = ktime_get_ns() - start;
-	tdp_stat_inc(&vm->stats, TDP_STAT_root_zaps);
-	tdp_stat_add(&vm->stats, TDP_STAT_root_zap_ns, start);
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_root_zaps);
+	tdpr_stat_add(&vm->stats, TDPR_STAT_root_zap_ns, start);
 	trace_tdproot_root_zap_end(vm->name, root->id, root->role.as_id,
 				   refcount_read(&root->count), zapped, start);
 }
 
-void tdp_zap_leafs(struct tdp_vm *vm, struct tdp_root *root, u64 start, u64 end,
-		   struct tdp_lock *lk)
+void tdpr_zap_leafs(struct tdpr_vm *vm, struct tdpr_root *root, u64 start, u64 end,
+		    struct tdpr_lock *lk)
 {
-	struct tdp_iter iter;
+	struct tdpr_iter iter;
 	u64 zapped = 0;
 
 	/* Leaves of valid roots change only under the write lock: no fault races. */
 	lockdep_assert_held_write(&vm->mmu_lock);
 	rcu_read_lock();
-	for_each_tdp_pte(iter, root->pt, root->role.levels, start, end) {
+	for_each_tdpr_pte(iter, root->pt, root->role.levels, start, end) {
 retry:
-		if (tdp_iter_cond_resched(&iter, lk))
+		if (tdpr_iter_cond_resched(&iter, lk))
 			continue;
-		if (!tdp_spte_present(iter.old_spte) ||
-		    !tdp_spte_leaf(iter.old_spte, iter.level))
+		if (!tdpr_spte_present(iter.old_spte) ||
+		    !tdpr_spte_leaf(iter.old_spte, iter.level))
 			continue;
-		if (!tdp_zap_spte(vm, root, &iter, &zapped))
+		if (!tdpr_zap_spte(vm, root, &iter, &zapped))
 			goto retry;
 	}
 	rcu_read_unlock();

@@ -10,7 +10,7 @@
 #include "mmu_internal.h"
 
 /**
- * tdp_zap_root() - Zap every entry of an invalid root, once in its life.
+ * tdpr_zap_root() - Zap every entry of an invalid root, once in its life.
  * @vm: the VM.
  * @root: an invalid root the caller holds a reference to.
  * @lk: mmu_lock, held in either mode; yielded as needed.
@@ -18,17 +18,17 @@
  * The tables go to call_rcu() and @lk->frees counts them; waiters on
  * @vm->zap_wq are woken when the zap is over.
  */
-void tdp_zap_root(struct tdp_vm *vm, struct tdp_root *root, struct tdp_lock *lk);
+void tdpr_zap_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk);
 
 /**
- * tdp_zap_leafs() - Zap the leaves mapping [@start, @end) in one root.
+ * tdpr_zap_leafs() - Zap the leaves mapping [@start, @end) in one root.
  * @vm: the VM.
  * @root: a root the caller holds a reference to, valid or not.
  * @start: first guest frame.
  * @end: first guest frame past the range.
  * @lk: mmu_lock, held for write; yielded as needed.
  */
-void tdp_zap_leafs(struct tdp_vm *vm, struct tdp_root *root, u64 start, u64 end,
-		   struct tdp_lock *lk);
+void tdpr_zap_leafs(struct tdpr_vm *vm, struct tdpr_root *root, u64 start, u64 end,
+		    struct tdpr_lock *lk);
 
 #endif /* _TDPROOT_ZAP_H */

@@ -25,11 +25,11 @@ flag() { fail=1; info "lint: $*"; }
 
 # --- README statistics keys ----------------------------------------------------
 info "README lists every statistics key NAME/stats prints, and no other"
-# The TDPR_STATS() list in include/tdproot/stats.h, the derived gauges of
+# The list include/tdproot/stats_list.h, the derived gauges of
 # tdpr_stats_show() and the per-VM lines of tdpr_stats_file_show() in
 # src/debugfs.c.
 code_keys=$(cd "$top" && {
-	sed -nE 's/^\s*X\(([a-z_]+)\).*/\1/p' include/tdproot/stats.h
+	sed -nE 's/^TDPR_STAT\(([a-z_]+)\)$/\1/p' include/tdproot/stats_list.h
 	grep -ohE '"([a-z_]+ %(ll?)?[du]\\n)+' src/stats.c src/debugfs.c |
 		sed 's/\\n/ /g' | grep -oE '[a-z_]+ %' | sed 's/ %//'
 } | grep -vx vms | sort -u)	# vms: the module-wide stats file only

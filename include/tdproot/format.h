@@ -7,19 +7,19 @@
 #ifndef _TDPROOT_FORMAT_H
 #define _TDPROOT_FORMAT_H
 
-enum tdp_format {
-	TDP_FMT_EPT,
-	TDP_FMT_NPT,
-	TDP_FMT_NR
+enum tdpr_format {
+	TDPR_FMT_EPT,
+	TDPR_FMT_NPT,
+	TDPR_FMT_NR
 };
 
 /* "ept", "npt": what debugfs accepts and the roots file prints. */
-extern const char *const tdp_format_names[TDP_FMT_NR];
+extern const char *const tdpr_format_names[TDPR_FMT_NR];
 
 /* Levels count from the leaf: 1 maps 4 KiB, 2 maps 2 MiB, 3 maps 1 GiB. */
-#define TDP_PG_LEVEL_4K		1
-#define TDP_PG_LEVEL_2M		2
-#define TDP_PG_LEVEL_1G		3
-#define TDP_MAX_LEVEL		5
+#define TDPR_PG_LEVEL_4K		1
+#define TDPR_PG_LEVEL_2M		2
+#define TDPR_PG_LEVEL_1G		3
+#define TDPR_MAX_LEVEL		5
 
 #endif /* _TDPROOT_FORMAT_H */

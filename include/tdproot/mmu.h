@@ -15,13 +15,13 @@
 #include <tdproot/format.h>
 #include <tdproot/stats.h>
 
-struct tdp_vm;
-struct tdp_root;
-struct tdp_client;
+struct tdpr_vm;
+struct tdpr_root;
+struct tdpr_client;
 struct page;
 
 /* A VM's name, its NUL included: debugfs names, messages, trace events. */
-#define TDP_NAME_MAX	32
+#define TDPR_NAME_MAX	32
 
 /*
  * seed:   the design from the 2022 discussion: the last put of a valid root
@@ -29,31 +29,31 @@ struct page;
  * pinned: the MMU owns a reference to every valid root; only invalidation
  *         ends a root, and the last put only frees it.
  */
-enum tdp_policy {
-	TDP_POLICY_SEED,
-	TDP_POLICY_PINNED,
+enum tdpr_policy {
+	TDPR_POLICY_SEED,
+	TDPR_POLICY_PINNED,
 };
 
-struct tdp_vm_params {
+struct tdpr_vm_params {
 	u64 mem_bytes;		/* guest memory */
 	u64 backing_bytes;	/* real memory behind it; guest frames alias it */
-	enum tdp_format format;
+	enum tdpr_format format;
 	int levels;		/* 4 or 5 */
-	enum tdp_policy policy;
-	int leaf_level;		/* TDP_PG_LEVEL_4K, _2M or _1G */
+	enum tdpr_policy policy;
+	int leaf_level;		/* TDPR_PG_LEVEL_4K, _2M or _1G */
 };
 
 /**
- * tdp_vm_create() - Create a VM and allocate its backing memory.
- * @params: validated parameters (see tdp_vm_params_check()).
+ * tdpr_vm_create() - Create a VM and allocate its backing memory.
+ * @params: validated parameters (see tdpr_vm_params_check()).
  * @name: short name used in messages and trace events.
  *
  * Return: the VM or an ERR_PTR (-ENOMEM).
  */
-struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *name);
+struct tdpr_vm *tdpr_vm_create(const struct tdpr_vm_params *params, const char *name);
 
 /**
- * tdp_vm_params_check() - Validate VM parameters.
+ * tdpr_vm_params_check() - Validate VM parameters.
  * @params: the parameters.
  * @name: the VM's name, for messages.
  *
@@ -63,51 +63,51 @@ struct tdp_vm *tdp_vm_create(const struct tdp_vm_params *params, const char *nam
  * memory above half of RAM, each with a ratelimited message that names the
  * value.
  */
-int tdp_vm_params_check(const struct tdp_vm_params *params, const char *name);
+int tdpr_vm_params_check(const struct tdpr_vm_params *params, const char *name);
 
 /**
- * tdp_vm_count() - Number of VMs that exist.
+ * tdpr_vm_count() - Number of VMs that exist.
  *
  * Return: VMs created and not yet destroyed.
  */
-int tdp_vm_count(void);
+int tdpr_vm_count(void);
 
 /**
- * tdp_vm_destroy() - Tear down a VM and release its memory.
+ * tdpr_vm_destroy() - Tear down a VM and release its memory.
  * @vm: a VM with no registered clients (all vCPUs stopped).
  *
  * Invalidates and zaps every root, waits for every deferred free, then
  * releases the backing memory and the VM.
  */
-void tdp_vm_destroy(struct tdp_vm *vm);
+void tdpr_vm_destroy(struct tdpr_vm *vm);
 
 /**
- * tdp_vm_kill() - Mark a VM as being destroyed.
+ * tdpr_vm_kill() - Mark a VM as being destroyed.
  * @vm: the VM.
  *
  * Populate stops at its next batch with -ENODEV, so a destroy waiting for
  * it does not wait long.
  */
-void tdp_vm_kill(struct tdp_vm *vm);
+void tdpr_vm_kill(struct tdpr_vm *vm);
 
 /**
- * tdp_vm_nr_gfns() - Size of the guest in 4 KiB frames.
+ * tdpr_vm_nr_gfns() - Size of the guest in 4 KiB frames.
  * @vm: the VM.
  *
  * Return: the number of guest frames.
  */
-u64 tdp_vm_nr_gfns(const struct tdp_vm *vm);
+u64 tdpr_vm_nr_gfns(const struct tdpr_vm *vm);
 
 /**
- * tdp_vm_stats() - The VM's counters and histograms.
+ * tdpr_vm_stats() - The VM's counters and histograms.
  * @vm: the VM.
  *
- * Return: the statistics, valid until tdp_vm_destroy().
+ * Return: the statistics, valid until tdpr_vm_destroy().
  */
-struct tdp_stats *tdp_vm_stats(struct tdp_vm *vm);
+struct tdpr_stats *tdpr_vm_stats(struct tdpr_vm *vm);
 
 /**
- * tdp_vm_populate() - Fault guest frames into address space 0's root.
+ * tdpr_vm_populate() - Fault guest frames into address space 0's root.
  * @vm: the VM.
  * @gfn: first frame.
  * @nr: number of frames; [@gfn, @gfn + @nr) must lie inside the guest.
@@ -117,12 +117,12 @@ struct tdp_stats *tdp_vm_stats(struct tdp_vm *vm);
  * is the root's last one if no vCPU holds it. Returns after deferred frees.
  *
  * Return: 0, -EINVAL for a bad range, -ENOMEM, -EINTR on a fatal signal, or
- * -ENODEV once tdp_vm_kill() was called.
+ * -ENODEV once tdpr_vm_kill() was called.
  */
-int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr);
+int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr);
 
 /**
- * tdp_vm_zap_all() - Fast invalidation of every root.
+ * tdpr_vm_zap_all() - Fast invalidation of every root.
  * @vm: the VM.
  *
  * Invalidates every valid root under mmu_lock for write, asks every client
@@ -133,10 +133,10 @@ int tdp_vm_populate(struct tdp_vm *vm, u64 gfn, u64 nr);
  *
  * Return: 0.
  */
-int tdp_vm_zap_all(struct tdp_vm *vm);
+int tdpr_vm_zap_all(struct tdpr_vm *vm);
 
 /**
- * tdp_vm_zap_range() - Zap a range of leaves in every root.
+ * tdpr_vm_zap_range() - Zap a range of leaves in every root.
  * @vm: the VM.
  * @gfn: first frame.
  * @nr: number of frames.
@@ -146,10 +146,10 @@ int tdp_vm_zap_all(struct tdp_vm *vm);
  *
  * Return: 0 or -EINVAL for a range outside the guest.
  */
-int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr);
+int tdpr_vm_zap_range(struct tdpr_vm *vm, u64 gfn, u64 nr);
 
 /**
- * tdp_vm_valid_roots() - Count the valid roots.
+ * tdpr_vm_valid_roots() - Count the valid roots.
  * @vm: the VM.
  *
  * Under RCU, without taking a reference: a reader's put could otherwise be
@@ -157,19 +157,19 @@ int tdp_vm_zap_range(struct tdp_vm *vm, u64 gfn, u64 nr);
  *
  * Return: the number of valid roots.
  */
-u64 tdp_vm_valid_roots(struct tdp_vm *vm);
+u64 tdpr_vm_valid_roots(struct tdpr_vm *vm);
 
 /**
- * tdp_vm_sync() - Wait for every deferred free queued so far.
+ * tdpr_vm_sync() - Wait for every deferred free queued so far.
  * @vm: the VM.
  *
  * Every root and table freed so far is then back in the page allocator, so
  * statistics read next are exact.
  */
-void tdp_vm_sync(struct tdp_vm *vm);
+void tdpr_vm_sync(struct tdpr_vm *vm);
 
 /**
- * tdp_vm_show_roots() - Print one line per root on the VM's list.
+ * tdpr_vm_show_roots() - Print one line per root on the VM's list.
  * @m: the seq_file of a debugfs read.
  * @vm: the VM.
  *
@@ -178,74 +178,74 @@ void tdp_vm_sync(struct tdp_vm *vm);
  * load. Walks no tables, so its RCU read-side section is as long as the
  * root list.
  */
-void tdp_vm_show_roots(struct seq_file *m, struct tdp_vm *vm);
+void tdpr_vm_show_roots(struct seq_file *m, struct tdpr_vm *vm);
 
 /*
  * A client is a user of the VM's roots that must hear about invalidation:
  * a vCPU. Requests are sequence numbers; a client has handled a request
  * once its "seen" number reaches the VM's.
  */
-#define TDP_REQ_RELOAD	BIT(0)	/* the root was invalidated: load another */
-#define TDP_REQ_FLUSH	BIT(1)	/* a range was zapped: empty the TLB */
+#define TDPR_REQ_RELOAD	BIT(0)	/* the root was invalidated: load another */
+#define TDPR_REQ_FLUSH	BIT(1)	/* a range was zapped: empty the TLB */
 
 /**
- * tdp_client_register() - Start receiving requests.
+ * tdpr_client_register() - Start receiving requests.
  * @vm: the VM.
  *
  * Requests made before this call are not delivered.
  *
  * Return: the client, or NULL (-ENOMEM).
  */
-struct tdp_client *tdp_client_register(struct tdp_vm *vm);
+struct tdpr_client *tdpr_client_register(struct tdpr_vm *vm);
 
 /**
- * tdp_client_unregister() - Stop receiving requests and free the client.
+ * tdpr_client_unregister() - Stop receiving requests and free the client.
  * @vm: the VM.
  * @c: a registered client that holds no root.
  *
  * Waiters stop waiting for this client.
  */
-void tdp_client_unregister(struct tdp_vm *vm, struct tdp_client *c);
+void tdpr_client_unregister(struct tdpr_vm *vm, struct tdpr_client *c);
 
 /**
- * tdp_client_pending() - Snapshot the requests made to this client.
+ * tdpr_client_pending() - Snapshot the requests made to this client.
  * @vm: the VM.
  * @c: the client.
  *
- * Return: a mask of TDP_REQ_* not yet handled.
+ * Return: a mask of TDPR_REQ_* not yet handled.
  */
-unsigned int tdp_client_pending(struct tdp_vm *vm, struct tdp_client *c);
+unsigned int tdpr_client_pending(struct tdpr_vm *vm, struct tdpr_client *c);
 
 /**
- * tdp_client_done() - Report requests as handled and wake their waiters.
+ * tdpr_client_done() - Report requests as handled and wake their waiters.
  * @vm: the VM.
  * @c: the client.
- * @reqs: the mask that the last tdp_client_pending() returned.
+ * @reqs: the mask that the last tdpr_client_pending() returned.
  */
-void tdp_client_done(struct tdp_vm *vm, struct tdp_client *c, unsigned int reqs);
+void tdpr_client_done(struct tdpr_vm *vm, struct tdpr_client *c, unsigned int reqs);
 
 /**
- * tdp_client_tlb_gen() - Generation to tag a translation cached now with.
+ * tdpr_client_tlb_gen() - Generation to tag a translation cached now with.
  * @c: the client.
  *
  * Return: the last flush request the client handled.
  */
-u64 tdp_client_tlb_gen(const struct tdp_client *c);
+u64 tdpr_client_tlb_gen(const struct tdpr_client *c);
 
 /**
- * tdp_client_stall_end() - End the stall of a client that just made an access.
+ * tdpr_client_stall_end() - End the stall of a client that just made an access.
  * @c: the client.
  *
  * Return: when the oldest reload request not yet followed by an access was
  * made (ktime_get_ns()), or 0 if there is none; the next call returns 0
  * until another reload request is seen.
  */
-u64 tdp_client_stall_end(struct tdp_client *c);
+u64 tdpr_client_stall_end(struct tdpr_client *c);
 
 /**
- * tdp_tlb_check() - Check that a cached translation is still usable.
+ * tdpr_tlb_check() - Check that a cached translation is still usable.
  * @vm: the VM.
- * @gen: the tdp_client_tlb_gen() the translation was cached with.
+ * @gen: the tdpr_client_tlb_gen() the translation was cached with.
  *
  * A translation older than a zap_range that has already returned is stale:
  * such a zap promised every client had flushed. A stale one bumps
@@ -253,50 +253,50 @@ u64 tdp_client_stall_end(struct tdp_client *c);
  *
  * Return: true if the translation may be used.
  */
-bool tdp_tlb_check(struct tdp_vm *vm, u64 gen);
+bool tdpr_tlb_check(struct tdpr_vm *vm, u64 gen);
 
 /**
- * tdp_vm_kick_wq() - Wait queue woken whenever a request is made.
+ * tdpr_vm_kick_wq() - Wait queue woken whenever a request is made.
  * @vm: the VM.
  *
  * Return: the wait queue.
  */
-wait_queue_head_t *tdp_vm_kick_wq(struct tdp_vm *vm);
+wait_queue_head_t *tdpr_vm_kick_wq(struct tdpr_vm *vm);
 
 /**
- * tdp_root_load() - Get a reference to a valid root for address space
+ * tdpr_root_load() - Get a reference to a valid root for address space
  * @as_id of the VM's role, allocating one if none exists.
  * @vm: the VM.
  * @as_id: 0 or 1.
  *
  * Return: a referenced valid root, or an ERR_PTR (-ENOMEM).
  */
-struct tdp_root *tdp_root_load(struct tdp_vm *vm, int as_id);
+struct tdpr_root *tdpr_root_load(struct tdpr_vm *vm, int as_id);
 
 /**
- * tdp_root_release() - Put a reference taken by tdp_root_load().
+ * tdpr_root_release() - Put a reference taken by tdpr_root_load().
  * @vm: the VM.
  * @root: the root.
  *
  * Takes mmu_lock for read. Under the seed policy this may be the last put of
  * a valid root, which zaps it here, yielding as needed.
  */
-void tdp_root_release(struct tdp_vm *vm, struct tdp_root *root);
+void tdpr_root_release(struct tdpr_vm *vm, struct tdpr_root *root);
 
 /* Page-table pages allocated before mmu_lock is taken, for one fault. */
-struct tdp_pt_cache {
+struct tdpr_pt_cache {
 	int nr;
-	struct page *pages[TDP_MAX_LEVEL];
+	struct page *pages[TDPR_MAX_LEVEL];
 };
 
 /**
- * tdp_pt_cache_free() - Return the unused pages of a cache.
+ * tdpr_pt_cache_free() - Return the unused pages of a cache.
  * @cache: the cache.
  */
-void tdp_pt_cache_free(struct tdp_pt_cache *cache);
+void tdpr_pt_cache_free(struct tdpr_pt_cache *cache);
 
 /**
- * tdp_fault() - Map @gfn in @root through the fault path.
+ * tdpr_fault() - Map @gfn in @root through the fault path.
  * @vm: the VM.
  * @root: a referenced root.
  * @gfn: the faulting frame.
@@ -309,11 +309,11 @@ void tdp_pt_cache_free(struct tdp_pt_cache *cache);
  * Return: 0 when mapped, -EAGAIN if @root is invalid (load another root),
  * -ENOMEM.
  */
-int tdp_fault(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, bool write,
-	      struct tdp_pt_cache *cache);
+int tdpr_fault(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write,
+	       struct tdpr_pt_cache *cache);
 
 /**
- * tdp_translate() - Walk a root for one frame the way hardware does.
+ * tdpr_translate() - Walk a root for one frame the way hardware does.
  * @vm: the VM.
  * @root: a referenced root.
  * @gfn: the frame.
@@ -323,10 +323,10 @@ int tdp_fault(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, bool write,
  *
  * Return: 0, or -EFAULT if an entry on the way is not present (an exit).
  */
-int tdp_translate(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, u64 *pfn);
+int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, u64 *pfn);
 
 /**
- * tdp_backing_check() - Check that a translation reached the right page.
+ * tdpr_backing_check() - Check that a translation reached the right page.
  * @vm: the VM.
  * @gfn: the guest frame.
  * @pfn: the host frame a translation produced.
@@ -338,6 +338,6 @@ int tdp_translate(struct tdp_vm *vm, struct tdp_root *root, u64 gfn, u64 *pfn);
  *
  * Return: true if the stamp matched.
  */
-bool tdp_backing_check(struct tdp_vm *vm, u64 gfn, u64 pfn, bool write);
+bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write);
 
 #endif /* _TDPROOT_MMU_H */

@@ -164,7 +164,7 @@ declare -A expect=(
 mutants=(rezap_invalid dec_not_one reader_gets_invalid put_before_zap
 	 free_without_rcu missed_invalidate yield_same_gfn load_spins
 	 zap_all_no_wait range_wait_own_free)
-# The C put_before_zap sits in the seed-only branch of tdp_put_root().
+# The C put_before_zap sits in the seed-only branch of tdpr_put_root().
 # The old loader spun on a seed root whose last put was under way; zap_all
 # skipped only roots a seed last put was zapping; zap_range's frees are
 # about seed last puts too.

@@ -10,7 +10,7 @@
  * code: rezap_invalid, dec_not_one, reader_gets_invalid, put_before_zap (the
  * seed's last put zaps without setting the count back to 1),
  * free_without_rcu, missed_invalidate. yield_same_gfn is model-only: it drops
- * the "never yield twice at one GFN" rule of tdp_iter_cond_resched().
+ * the "never yield twice at one GFN" rule of tdpr_iter_cond_resched().
  *
  * Each step names the C function it models, "C: <file> <function>()";
  * tests/model/check-names.sh checks that those functions still exist.
@@ -83,7 +83,7 @@ hidden byte zap_of_valid_root;
 hidden byte zap_without_own_reference;	 /* the zapper's own reference, whole zap */
 hidden byte last_put_of_valid_root;	 /* pinned: only invalid roots are last-put */
 hidden byte invalidate_saw_dead_root;	 /* valid, listed, count 0 under write lock */
-hidden byte reader_got_invalid_root;	 /* tdp_root_load() returned an invalid root */
+hidden byte reader_got_invalid_root;	 /* tdpr_root_load() returned an invalid root */
 hidden byte spte_in_invalid_root;
 hidden byte flagged_root_unzapped_at_return; /* zap_all returned, its root unzapped */
 hidden byte stale_valid_root_after_zap_all;  /* older than the invalidation, valid */
@@ -112,7 +112,7 @@ byte nxt[NR];			/* ->next; kept by list_del_rcu() */
 bit listed[NR];
 byte nalloc;			/* roots allocated = vm->next_root_id */
 
-/* struct tdp_root */
+/* struct tdpr_root */
 byte cnt[NR];			/* refcount_t count */
 bit inval[NR];			/* invalid: set by xchg, never cleared */
 bit tozap[NR];			/* to_zap */
@@ -129,7 +129,7 @@ byte gp[NR];			/* readers the callback still waits for */
 byte reload_seq;
 byte seen[NV];
 bit registered[NV];
-byte vroot[NV + 3];		/* struct tdp_vcpu .root; [PP]: populate's root */
+byte vroot[NV + 3];		/* struct tdpr_vcpu .root; [PP]: populate's root */
 
 /* ghosts */
 bit zaflag[NR];			/* invalidated by the zap_all that runs */
@@ -138,8 +138,8 @@ bit zdone[NR];			/* a whole-root zap ran to its end */
 bit za_busy;			/* a zap_all runs (for the LTL claim) */
 
 /*
- * ---- locks: C: src/lock.c:23 tdp_lock_acquire() and C: src/lock.c:38 tdp_lock_release()
- * (rwlock read_lock/write_lock); the yield is C: src/lock.c:56 tdp_lock_yield().
+ * ---- locks: C: src/lock.c:23 tdpr_lock_acquire() and C: src/lock.c:38 tdpr_lock_release()
+ * (rwlock read_lock/write_lock); the yield is C: src/lock.c:56 tdpr_lock_yield().
  */
 
 #define RLOCK		!writer -> readers++
@@ -150,7 +150,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 
 /* ---- RCU ---------------------------------------------------------------- */
 
-/* C: src/root.c:33 tdp_root_free_rcu(): the callback, after its grace period */
+/* C: src/root.c:33 tdpr_root_free_rcu(): the callback, after its grace period */
 #define ROOT_FREE_RCU(x) \
 	PROP(freed_while_listed, !listed[x]); \
 	PROP(freed_without_one_zap, zaps[x] == 1 && zdone[x]); \
@@ -178,7 +178,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	od; \
 	k = 0
 
-/* C: src/pt.c:41 tdp_free_deferred(): call_rcu(), waits for the readers inside */
+/* C: src/pt.c:41 tdpr_free_deferred(): call_rcu(), waits for the readers inside */
 #ifdef MUTANT_free_without_rcu
 #define FREE_DEFERRED(x)	ROOT_FREE_RCU(x)
 #else
@@ -187,7 +187,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	if :: gp[x] == 0 -> ROOT_FREE_RCU(x) :: else fi
 #endif
 
-/* C: src/root.c:71 tdp_put_root(): list_del_rcu() under roots_lock */
+/* C: src/root.c:71 tdpr_put_root(): list_del_rcu() under roots_lock */
 #define LIST_DEL(x) \
 	if \
 	:: head == x -> head = nxt[x] \
@@ -215,7 +215,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 /* ---- whole-root zap ------------------------------------------------------ */
 
 /*
- * C: src/zap.c:105 tdp_zap_root(): the passes over the root under RCU, yielding
+ * C: src/zap.c:105 tdpr_zap_root(): the passes over the root under RCU, yielding
  * mmu_lock (held in mode sh) at a contended GFN. own: the zapper still
  * owns the reference the zap is done under.
  */
@@ -234,12 +234,12 @@ inline zap_root(me, x, sh, own) {
 #else
 	:: !yl ->
 #endif
-		/* C: src/zap.c:26 tdp_iter_cond_resched() -> C: src/lock.c:56 tdp_lock_yield() */
+		/* C: src/zap.c:26 tdpr_iter_cond_resched() -> C: src/lock.c:56 tdpr_lock_yield() */
 		d_step { RCU_UNLOCK(me); UNLOCK(sh) }
 		d_step { LOCK(sh); RCU_LOCK(me) }
 		yl = 1
 	:: d_step {
-		/* C: src/zap.c:85 tdp_zap_root_level(): a chunk, then maybe the end */
+		/* C: src/zap.c:85 tdpr_zap_root_level(): a chunk, then maybe the end */
 		TOUCH_REF(x);
 		OWN_REF(own);
 		zp++; yl = 0;
@@ -279,7 +279,7 @@ inline zap_root(me, x, sh, own) {
 #define FREE_NOW(x)	inval[x]
 #endif
 
-/* C: src/root.c:71 tdp_put_root(): the decrement; the fast path frees at once */
+/* C: src/root.c:71 tdpr_put_root(): the decrement; the fast path frees at once */
 #ifdef MUTANT_dec_not_one
 #define PUT_DEC(x) \
 	PROP(use_after_free, !freed[x]); \
@@ -303,7 +303,7 @@ inline zap_root(me, x, sh, own) {
 #endif
 
 /*
- * C: src/root.c:71 tdp_put_root() after its first decrement (last: it was the
+ * C: src/root.c:71 tdpr_put_root() after its first decrement (last: it was the
  * last reference; fin: already freed), mmu_lock held in mode sh.
  * seed: the last put of a valid root xchg's invalid, sets the count back to
  * 1, zaps with yields and puts again; the last put of an invalid root
@@ -365,14 +365,14 @@ inline put_root_rest(me, x, sh) {
 	fi
 }
 
-/* C: src/root.c:71 tdp_put_root() */
+/* C: src/root.c:71 tdpr_put_root() */
 inline put_root(me, x, sh) {
 	d_step { PUT_DEC(x) }
 	put_root_rest(me, x, sh)
 }
 
 /*
- * C: src/root.c:136 tdp_root_iter_next(), as for_each_tdp_root_yield_safe walks
+ * C: src/root.c:136 tdpr_root_iter_next(), as for_each_tdpr_root_yield_safe walks
  * it: every root, invalid ones too (inc_not_zero without the invalid check).
  * cur: the referenced current root or NIL; afterwards the next one or NIL.
  */
@@ -408,7 +408,7 @@ inline iter_next(me, sh) {
 /* ---- loading a root --------------------------------------------------------- */
 
 /*
- * C: src/root.c:227 tdp_root_load(): under mmu_lock for read, find a valid root
+ * C: src/root.c:227 tdpr_root_load(): under mmu_lock for read, find a valid root
  * of the role and get it, else, under roots_lock, recheck and list_add_rcu()
  * a new one. Result in vroot[me].
  */
@@ -416,7 +416,7 @@ inline root_load(me, as) {
 	d_step { RLOCK; RCU_LOCK(me); nx = head }
 	do
 	:: nx != NIL ->
-		/* C: src/root.c:178 tdp_find_valid_root() -> C: src/root.c:48 tdp_get_root() */
+		/* C: src/root.c:178 tdpr_find_valid_root() -> C: src/root.c:48 tdpr_get_root() */
 		d_step {
 			TOUCH_RCU(me, nx);
 #ifdef MUTANT_reader_gets_invalid
@@ -474,7 +474,7 @@ inline root_load(me, as) {
 		d_step {
 			RCU_UNLOCK(me);
 			/*
-			 * spin_lock(roots_lock); C: src/root.c:203 tdp_get_valid_root_locked():
+			 * spin_lock(roots_lock); C: src/root.c:203 tdpr_get_valid_root_locked():
 			 * get a valid root of the role whose count is not zero (a zero
 			 * count is a seed last put about to invalidate it: skipped),
 			 * else list_add_rcu() a new one. inc_not_zero and the re-check
@@ -492,7 +492,7 @@ inline root_load(me, as) {
 			od;
 			if
 #ifdef MUTANT_load_spins
-			/* the old tdp_valid_root_listed(): goto retry */
+			/* the old tdpr_valid_root_listed(): goto retry */
 			:: k != NIL -> fin = 1
 #else
 			:: k != NIL -> PROP(use_after_free, !freed[k]); cnt[k]++; vroot[me] = k; readers--
@@ -521,7 +521,7 @@ inline root_load(me, as) {
 	fl = 0	/* spin: a break may not land on a caller's d_step */
 }
 
-/* tdp_clients_caught_up(): each registered vCPU has acked the reload */
+/* tdpr_clients_caught_up(): each registered vCPU has acked the reload */
 #define ACKED(v)	(!registered[v] || seen[v] >= target)
 #if NV == 1
 #define ALL_ACKED	ACKED(0)
@@ -539,7 +539,7 @@ inline root_load(me, as) {
 		bit lkfrees; bit queued; \
 		byte zp; byte k; byte nx = NIL; byte cur = NIL
 
-/* C: src/vcpu.c:82 tdp_vcpu_put_root() -> C: src/root.c:306 tdp_root_release() */
+/* C: src/vcpu.c:82 tdpr_vcpu_put_root() -> C: src/root.c:306 tdpr_root_release() */
 inline release_root(me) {
 	if
 	:: vroot[me] != NIL ->
@@ -559,9 +559,9 @@ inline release_root(me) {
 }
 
 /*
- * C: src/vcpu.c:205 tdp_vcpu_thread(), one pass of its loop per iteration:
+ * C: src/vcpu.c:205 tdpr_vcpu_thread(), one pass of its loop per iteration:
  * requests, flip, load if it has no root, one access (translate, then fault;
- * -EAGAIN reloads), then C: src/vcpu.c:287 tdp_vcpu_stop(). Every change of
+ * -EAGAIN reloads), then C: src/vcpu.c:287 tdpr_vcpu_stop(). Every change of
  * root is "release, then load" (sw), done at one place in the loop.
  */
 proctype vcpu(byte me) {
@@ -573,8 +573,8 @@ proctype vcpu(byte me) {
 	do
 	:: sw ->
 		/*
-		 * C: src/vcpu.c:100 tdp_vcpu_reload(), C: src/vcpu.c:122 tdp_vcpu_maybe_flip(),
-		 * C: src/vcpu.c:90 tdp_vcpu_load_root(): drop the root, load one
+		 * C: src/vcpu.c:100 tdpr_vcpu_reload(), C: src/vcpu.c:122 tdpr_vcpu_maybe_flip(),
+		 * C: src/vcpu.c:90 tdpr_vcpu_load_root(): drop the root, load one
 		 */
 		release_root(me);
 		if
@@ -583,14 +583,14 @@ proctype vcpu(byte me) {
 		fi;
 		root_load(me, as);
 		d_step {
-			if :: ack -> seen[me] = want :: else fi;	/* C: src/requests.c:72 tdp_client_done() */
+			if :: ack -> seen[me] = want :: else fi;	/* C: src/requests.c:72 tdpr_client_done() */
 			ack = 0; want = 0; sw = 0
 		}
 	:: !sw && step == 0 ->
-		/* C: src/vcpu.c:108 tdp_vcpu_handle_requests(): reload (flush not modelled) */
+		/* C: src/vcpu.c:108 tdpr_vcpu_handle_requests(): reload (flush not modelled) */
 		d_step { ack = (reload_seq != seen[me]); want = (ack -> reload_seq : 0); sw = ack; step = 1 }
 	:: !sw && step == 1 ->
-		/* C: src/vcpu.c:122 tdp_vcpu_maybe_flip(): put, as_id ^= 1, load */
+		/* C: src/vcpu.c:122 tdpr_vcpu_maybe_flip(): put, as_id ^= 1, load */
 		if
 		:: flips > 0 -> d_step { flips--; as = 1 - as; sw = 1; step = 2 }
 		:: true -> step = 2
@@ -599,8 +599,8 @@ proctype vcpu(byte me) {
 		d_step { sw = (vroot[me] == NIL); step = 3 }
 	:: !sw && step == 3 ->
 		/*
-		 * C: src/translate.c:13 tdp_translate(): the lockless walk, then
-		 * C: src/fault.c:16 tdp_fault_locked() under mmu_lock for read
+		 * C: src/translate.c:13 tdpr_translate(): the lockless walk, then
+		 * C: src/fault.c:16 tdpr_fault_locked() under mmu_lock for read
 		 */
 		d_step { RLOCK; TOUCH_REF(vroot[me]); fl = inval[vroot[me]] }
 		if
@@ -614,7 +614,7 @@ proctype vcpu(byte me) {
 		:: else ->
 			d_step { fl = 0; readers-- }
 			/*
-			 * C: src/vcpu.c:156 tdp_vcpu_access(): -EAGAIN, handle the
+			 * C: src/vcpu.c:156 tdpr_vcpu_access(): -EAGAIN, handle the
 			 * requests or else reload anyway
 			 */
 			d_step {
@@ -628,14 +628,14 @@ proctype vcpu(byte me) {
 			it++;
 			if
 			:: it < ITERS -> step = 0
-			:: else -> stop = 1; sw = 1	/* C: src/vcpu.c:287 tdp_vcpu_stop() */
+			:: else -> stop = 1; sw = 1	/* C: src/vcpu.c:287 tdpr_vcpu_stop() */
 			fi
 		}
 	od;
-	registered[me] = 0	/* C: src/requests.c:42 tdp_client_unregister() */
+	registered[me] = 0	/* C: src/requests.c:42 tdpr_client_unregister() */
 }
 
-/* tdp_clients_caught_up(): each registered vCPU has acked the reload */
+/* tdpr_clients_caught_up(): each registered vCPU has acked the reload */
 #define ACKED(v)	(!registered[v] || seen[v] >= target)
 #if NV == 1
 #define ALL_ACKED	ACKED(0)
@@ -647,7 +647,7 @@ proctype vcpu(byte me) {
 #define ALL_ACKED	ACKED(0) && ACKED(1) && ACKED(2) && ACKED(3)
 #endif
 
-/* tdp_old_roots_zapped(): every root older than gen is zapped or gone */
+/* tdpr_old_roots_zapped(): every root older than gen is zapped or gone */
 #define OLD_ZAPPED(k)	((k) >= gen || !listed[k] || zdone[k])
 #if NR == 5
 #define OLD_ROOTS_ZAPPED \
@@ -656,7 +656,7 @@ proctype vcpu(byte me) {
 #error "OLD_ROOTS_ZAPPED is spelled out for NR == 5"
 #endif
 
-/* C: src/requests.c:136 tdp_vm_zap_all(), runs times (zap_all_mutex: one at a time) */
+/* C: src/requests.c:136 tdpr_vm_zap_all(), runs times (zap_all_mutex: one at a time) */
 proctype zap_all_task(byte runs) {
 	SCRATCH;
 	byte gen, target;
@@ -665,7 +665,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 	d_step {
 		WLOCK;
 		za_busy = 1;
-		/* C: src/invalidate.c:25 tdp_invalidate_roots() */
+		/* C: src/invalidate.c:25 tdpr_invalidate_roots() */
 		gen = nalloc;
 		k = head;
 		do
@@ -692,7 +692,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		target = reload_seq;
 		writer = 0
 	}
-	/* C: src/invalidate.c:53 tdp_zap_invalidated_roots() under mmu_lock for read */
+	/* C: src/invalidate.c:53 tdpr_zap_invalidated_roots() under mmu_lock for read */
 	d_step { RLOCK; cur = NIL }
 	do
 	:: iter_next(ZA, 1);
@@ -714,8 +714,8 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 	d_step { readers-- }
 #ifndef MUTANT_zap_all_no_wait
 	/*
-	 * C: src/requests.c:136 tdp_vm_zap_all(): wait_event(zap_wq,
-	 * tdp_old_roots_zapped()): every listed root older than the
+	 * C: src/requests.c:136 tdpr_vm_zap_all(): wait_event(zap_wq,
+	 * tdpr_old_roots_zapped()): every listed root older than the
 	 * invalidation has been zapped to its end (a seed last put may still
 	 * be zapping one).
 	 */
@@ -734,7 +734,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		od;
 		k = 0
 	}
-	/* C: src/requests.c:129 tdp_vm_wait_clients(): every vCPU acked the reload */
+	/* C: src/requests.c:129 tdpr_vm_wait_clients(): every vCPU acked the reload */
 	d_step {
 		ALL_ACKED;
 		k = 0;
@@ -756,14 +756,14 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		k = 0; gen = 0; target = 0;
 		za_busy = 0
 	}
-	/* C: src/pt.c:56 tdp_wait_frees(): callbacks run when their grace period ends */
+	/* C: src/pt.c:56 tdpr_wait_frees(): callbacks run when their grace period ends */
 	if
 	:: runs > 1 -> runs--; goto again
 	:: else
 	fi
 }
 
-/* C: src/requests.c:159 tdp_vm_zap_range(): every root, mmu_lock for write */
+/* C: src/requests.c:159 tdpr_vm_zap_range(): every root, mmu_lock for write */
 proctype zap_range_task() {
 	SCRATCH;
 
@@ -774,11 +774,11 @@ proctype zap_range_task() {
 		:: cur == NIL -> break
 		:: else
 		fi;
-		/* C: src/zap.c:139 tdp_zap_leafs() */
+		/* C: src/zap.c:139 tdpr_zap_leafs() */
 		d_step { TOUCH_REF(cur); RCU_LOCK(ZR) }
 		do
 		:: !yl ->
-			/* C: src/zap.c:26 tdp_iter_cond_resched() */
+			/* C: src/zap.c:26 tdpr_iter_cond_resched() */
 			d_step { RCU_UNLOCK(ZR); writer = 0 }
 			d_step { WLOCK; RCU_LOCK(ZR) }
 			yl = 1
@@ -793,13 +793,13 @@ proctype zap_range_task() {
 	fl = 0;	/* spin: a break may not land on a d_step */
 	d_step {
 		writer = 0;
-		/* if (lk.frees) tdp_wait_frees(): every table it queued is waited for */
+		/* if (lk.frees) tdpr_wait_frees(): every table it queued is waited for */
 		PROP(zap_range_left_frees_pending, !queued || lkfrees)
 	}
 }
 
 /*
- * C: src/populate.c:21 tdp_vm_populate(): a reference holder that is not a vCPU,
+ * C: src/populate.c:21 tdpr_vm_populate(): a reference holder that is not a vCPU,
  * so zap_all does not wait for it to reload.
  */
 proctype populate_task() {
@@ -809,7 +809,7 @@ proctype populate_task() {
 
 	do
 	:: sw ->
-		/* C: src/root.c:306 tdp_root_release(), C: src/root.c:227 tdp_root_load() */
+		/* C: src/root.c:306 tdpr_root_release(), C: src/root.c:227 tdpr_root_load() */
 		release_root(PP);
 		if
 		:: stop -> break
@@ -818,7 +818,7 @@ proctype populate_task() {
 		root_load(PP, 0);
 		sw = 0
 	:: !sw ->
-		/* C: src/fault.c:16 tdp_fault_locked() under mmu_lock for read */
+		/* C: src/fault.c:16 tdpr_fault_locked() under mmu_lock for read */
 		d_step { RLOCK; TOUCH_REF(vroot[PP]); fl = inval[vroot[PP]] }
 		if
 		:: !fl ->
@@ -840,7 +840,7 @@ proctype populate_task() {
 	od
 }
 
-/* C: src/vm.c:153 tdp_vm_destroy(), once every task is gone */
+/* C: src/vm.c:153 tdpr_vm_destroy(), once every task is gone */
 init {
 	byte k;
 
@@ -852,7 +852,7 @@ init {
 		od;
 		k = 0;
 		do
-		:: k < NV -> registered[k] = 1; k++	/* C: src/requests.c:27 tdp_client_register() */
+		:: k < NV -> registered[k] = 1; k++	/* C: src/requests.c:27 tdpr_client_register() */
 		:: else -> break
 		od;
 		k = 0;
@@ -871,7 +871,7 @@ init {
 	atomic {
 		k = 0;
 		do
-		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c:259 tdp_vcpu_start() */
+		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c:259 tdpr_vcpu_start() */
 		:: else -> break
 		od;
 		k = 0;
@@ -884,8 +884,8 @@ init {
 #endif
 		skip
 	}
-	_nr_pr == 1;		/* every task stopped: tdp_vcpus_set_count(0) */
-	run zap_all_task(1);	/* tdp_vm_destroy() zaps all */
+	_nr_pr == 1;		/* every task stopped: tdpr_vcpus_set_count(0) */
+	run zap_all_task(1);	/* tdpr_vm_destroy() zaps all */
 	_nr_pr == 1;
 	/* rcu_barrier(): no reader is left, so every callback has run */
 	d_step {

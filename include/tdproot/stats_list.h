@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The counters, in the order NAME/stats prints them. No include guard: each
+ * user defines TDPR_STAT(name) and includes the list (as KVM does with
+ * kvm-x86-ops.h); stats.h makes the enum of it, stats.c the names.
+ */
+TDPR_STAT(roots_allocated)
+TDPR_STAT(roots_freed)
+TDPR_STAT(pt_pages_allocated)
+TDPR_STAT(pt_pages_freed)
+TDPR_STAT(leaf_sptes)
+TDPR_STAT(faults)
+TDPR_STAT(fault_retries)
+TDPR_STAT(spurious_faults)
+TDPR_STAT(zaps_all)
+TDPR_STAT(zaps_range)
+TDPR_STAT(root_zaps)
+TDPR_STAT(root_zap_ns)
+TDPR_STAT(zap_yields)
+TDPR_STAT(root_invalidations)
+TDPR_STAT(vcpu_reloads)
+TDPR_STAT(role_flips)
+TDPR_STAT(tlb_flushes)
+TDPR_STAT(accesses)
+TDPR_STAT(integrity_errors)
+TDPR_STAT(invariant_errors)
+TDPR_STAT(max_lock_hold_shared_ns)
+TDPR_STAT(max_lock_hold_exclusive_ns)
+
+#undef TDPR_STAT
