@@ -42,6 +42,96 @@ if [[ -z $code_keys || $code_keys != "$readme_keys" ]]; then
 fi
 ran+=("README statistics keys")
 
+# --- layering ------------------------------------------------------------------
+info "layering: no file includes the header of, or calls, a higher layer"
+# Every file of src/ and its layer, bottom to top (README.md, "How it works").
+# A file may use its own layer and those below; the headers of include/tdproot
+# are the API and belong to no layer. A new file must be added here.
+declare -A layer=(
+	[pr_fmt]=0 [stats]=0 [fail]=0 [lock]=0 [trace]=0 [tdproot_trace]=0
+	[spte]=1
+	[walk]=2
+	[mmu_internal]=3 [pt]=3 [backing]=3 [bench]=3
+	[zap]=4
+	[root]=5
+	[fault]=6 [translate]=6 [populate]=6 [invalidate]=6
+	[requests]=7
+	[vm]=8
+	[vcpu]=9
+	[debugfs_parse]=10
+	[guests]=11
+	[debugfs]=12
+	[main]=13
+)
+layering_check() {	# layering_check DIR: the src/ tree to judge
+	local dir=$1 f b h fn def bad=0
+	local -A defined_in=()
+	for f in "$dir"/*.[ch]; do
+		b=$(basename "${f%.*}")
+		[[ -n ${layer[$b]-} ]] || { echo "$f: not in lint.sh's layer table"; bad=1; }
+	done
+	# Private headers: "X.h" is X.c's, or (mmu_internal.h, pr_fmt.h) its own entry.
+	for f in "$dir"/*.[ch]; do
+		b=$(basename "${f%.*}")
+		while read -r h; do
+			h=${h%.h}
+			if [[ -n ${layer[$h]-} && -n ${layer[$b]-} ]] && ((layer[$h] > layer[$b])); then
+				echo "$f: includes $h.h, a higher layer (${layer[$h]} > ${layer[$b]})"
+				bad=1
+			fi
+		done < <(sed -nE 's/^#include "([a-z_]+\.h)".*/\1/p' "$f")
+	done
+	# Calls: a function defined (not static) in a .c file, used by a .c
+	# file of a lower layer.
+	while read -r b fn; do
+		defined_in[$fn]=$b
+	done < <(grep -HE '^[a-z][^;(=]*[ *][A-Za-z_][A-Za-z0-9_]*\(' "$dir"/*.c |
+		 grep -vE '^[^:]*:static |;\s*$' |
+		 sed -E 's|^.*/([a-z_]+)\.c:[^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)\(.*|\1 \2|')
+	for f in "$dir"/*.c; do
+		b=$(basename "${f%.c}")
+		[[ -n ${layer[$b]-} ]] || continue
+		while read -r fn; do
+			def=${defined_in[$fn]-}
+			[[ -n $def && -n ${layer[$def]-} ]] || continue
+			if ((layer[$def] > layer[$b])); then
+				echo "$f: calls $fn() of $def.c, a higher layer (${layer[$def]} > ${layer[$b]})"
+				bad=1
+			fi
+		done < <(grep -oE '\b[A-Za-z_][A-Za-z0-9_]*\(' "$f" | tr -d '(' | sort -u)
+	done
+	return "$bad"
+}
+layering_check "$top/src" || flag "a file of src/ reaches up the layering"
+# Canary: a copy of src/ in which pt.c includes zap.h and calls tdpr_vm_zap_all().
+rm -rf "$build/layering-canary"
+cp -R "$top/src" "$build/layering-canary"
+sed -i 's|^#include "pt.h"$|#include "pt.h"\n#include "zap.h"|' "$build/layering-canary/pt.c"
+printf 'void tdpr_canary(struct tdpr_vm *vm)\n{\n\ttdpr_vm_zap_all(vm);\n}\n' >>"$build/layering-canary/pt.c"
+canary=$(layering_check "$build/layering-canary" || true)
+[[ $canary == *"includes zap.h"* && $canary == *"calls tdpr_vm_zap_all()"* ]] ||
+	flag "the layering check did not catch its canary: ${canary:-no output}"
+ran+=("layering (${#layer[@]} files)")
+
+# --- names apart from KVM's -------------------------------------------------------
+info "no function of src/ has the name of one of arch/x86/kvm (linux-source-6.12)"
+# Definitions: a line at column 0 that names a function and does not end in ';'.
+fn_defs() {
+	grep -rhE --include='*.[ch]' '^[a-z][^;(=]*[ *][A-Za-z_][A-Za-z0-9_]*\(' "$@" |
+		grep -vE ';\s*$' | sed -E 's/^[^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/' | sort -u
+}
+kvm_fns=$(fn_defs "$TDPROOT_CACHE/kvm/kvm")
+(($(wc -l <<<"$kvm_fns") > 1000)) || flag "only $(wc -l <<<"$kvm_fns") functions found in arch/x86/kvm"
+clash=$(comm -12 <(fn_defs "$top/src" "$top/include") <(echo "$kvm_fns"))
+if [[ -n $clash ]]; then
+	echo "$clash"
+	flag "functions of src/ named like KVM's (above)"
+fi
+# Canary: tdp_iter_next() is KVM's.
+canary=$(comm -12 <(printf 'void tdp_iter_next(int x)\n{\n}\n' | fn_defs -) <(echo "$kvm_fns"))
+[[ $canary == tdp_iter_next ]] || flag "the KVM name check did not catch its canary"
+ran+=("names apart from KVM's ($(wc -l <<<"$kvm_fns") functions)")
+
 # --- checkpatch ------------------------------------------------------------------
 info "checkpatch --strict"
 mapfile -t files < <(cd "$top" && git ls-files --cached --others --exclude-standard '*.c' '*.h')

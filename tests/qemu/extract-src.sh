@@ -1,8 +1,10 @@
 #!/bin/bash
 # Usage: extract-src.sh
 # Extracts the kselftest harness, checkpatch, the
-# KTAP parser (kunit.py) and the semantic patches (scripts/coccinelle) from
-# linux-source-6.12, into $TDPROOT_CACHE. Silent unless something fails.
+# KTAP parser (kunit.py), the semantic patches (scripts/coccinelle) and KVM's
+# x86 sources (arch/x86/kvm, whose function names lint.sh keeps apart from
+# tdproot's) from linux-source-6.12, into $TDPROOT_CACHE. Silent unless
+# something fails.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -39,3 +41,6 @@ extract 6.12 "$TDPROOT_CACHE/checkpatch" \
 # kunit.py finds its own files by its path below tools/testing/kunit.
 extract 6.12 "$TDPROOT_CACHE/kunit/tools/testing" tools/testing/kunit
 extract 6.12 "$TDPROOT_CACHE/coccinelle" scripts/coccinelle
+# KVM's x86 MMU and the rest of arch/x86/kvm: lint.sh fails on a function
+# of src/ that has the name of one of these.
+extract 6.12 "$TDPROOT_CACHE/kvm" arch/x86/kvm
