@@ -165,7 +165,7 @@ static const char *const tdpr_create_keys[K_NR] = {
 	"mem", "backing", "format", "levels", "policy", "huge",
 };
 
-static const char *const tdpr_policy_names[] = { "seed", "pinned" };
+static const char *const tdpr_policy_names[TDPR_POLICY_NR] = { "seed", "pinned" };
 static const char *const tdpr_huge_names[] = { NULL, "4k", "2m", "1g" };
 static const char *const tdpr_level_names[] = { "4", "5" };
 
@@ -197,8 +197,7 @@ int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 			want = "a SIZE (digits, then K, M, G or T if you like; below 16E)";
 			break;
 		case K_FORMAT:
-			v = tdpr_parse_choice(val, tdpr_format_names,
-					      ARRAY_SIZE(tdpr_format_names));
+			v = tdpr_parse_choice(val, tdpr_format_names, TDPR_FMT_NR);
 			p->format = v;
 			want = "ept or npt";
 			break;
@@ -208,8 +207,7 @@ int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 			want = "4 or 5";
 			break;
 		case K_POLICY:
-			v = tdpr_parse_choice(val, tdpr_policy_names,
-					      ARRAY_SIZE(tdpr_policy_names));
+			v = tdpr_parse_choice(val, tdpr_policy_names, TDPR_POLICY_NR);
 			p->policy = v;
 			want = "seed or pinned";
 			break;

@@ -32,6 +32,7 @@ struct page;
 enum tdpr_policy {
 	TDPR_POLICY_SEED,
 	TDPR_POLICY_PINNED,
+	TDPR_POLICY_NR
 };
 
 struct tdpr_vm_params {
