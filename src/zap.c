@@ -74,8 +74,8 @@ static bool tdp_old_roots_zapped(struct tdp_vm *vm, u64 gen)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(root, &vm->roots, link) {
-		/* Pairs with the release at the end of tdp_zap_root(). */
 		if (root->id <= gen && READ_ONCE(root->invalid) &&
+		    /* Pairs with the release at the end of tdp_zap_root(). */
 		    !smp_load_acquire(&root->zapped)) {
 			done = false;
 			break;
