@@ -11,6 +11,7 @@
 #   make bench [QUICK=1] [CASES=14]  zap, fault and reload costs against same-boot baselines
 #   make model             spin checks the Promela model of the root lifecycle
 #   make mutants           the suite against each reintroduced upstream bug
+#   make soak [RUNS=9] [SCENARIO=populate_zap_all]  one scenario, a fresh test host per run
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
@@ -19,7 +20,7 @@ KERNEL ?= 6.1
 ARGS ?=
 
 .PHONY: all modules clean install dkms-install dkms-uninstall lint check check-rt run \
-	model bench mutants version kdir
+	model bench mutants soak version kdir
 
 all: modules
 
@@ -87,3 +88,6 @@ model:
 
 mutants:
 	tests/qemu/mutants.sh $(KERNEL) $(MUTANTS)
+
+soak:
+	tests/qemu/soak.sh $(KERNEL) $(or $(SCENARIO),populate_zap_all) $(or $(RUNS),1)

@@ -4,7 +4,8 @@
 #                [--with PROG]...
 # Boots IMAGE in QEMU (TCG, 2 CPUs) with a busybox initramfs holding the module
 # at /tdproot.ko and DIR's files in /bin, runs --cmd as root, powers off, and
-# judges the run. Logs land in --out: console.log (ttyS0: kernel log),
+# judges the run (exit 0 pass, 1 failure, 75 a failure that looks like the
+# emulator's, see emulator_fault in lib.sh). Logs land in --out: console.log (ttyS0: kernel log),
 # output.log (ttyS1: the command's stdout+stderr), qemu.log, exit_code.
 # Harness messages go to stderr; with --stream the command output goes to stdout.
 # --with PROG puts a dynamically linked program of this machine (trace-cmd;
@@ -145,5 +146,11 @@ fi
 	tail -n 40 "$out/output.log" | tr -d '\r'
 } >&2
 reason=$(printf '%s; ' "${reasons[@]}")
+# Exit 75 (EX_TEMPFAIL) for what looks like the emulator, not the code: the
+# caller reports it as such, never as a pass, and may rerun once.
+if emulator_fault "$out"; then
+	info "boot FAILED, EMULATOR FAULT: ${reason%; } (logs in $out)"
+	exit 75
+fi
 info "boot FAILED: ${reason%; } (logs in $out)"
 exit 1

@@ -7,7 +7,7 @@
 # parser, then the README's main job (`make run`). The first kernel also runs
 # the README's commands verbatim: bare `make run` (its 30 s default),
 # `make bench QUICK=1`, `make dkms-install`/`dkms-uninstall` against a
-# throwaway DKMS tree. Then `make lint`. Prints a summary; exits non-zero on
+# throwaway DKMS tree, and one `make soak`. Then `make lint`. Prints a summary; exits non-zero on
 # any failure. With CI=true nothing can be skipped by the environment.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -80,9 +80,17 @@ for k in "$@"; do
 	out=$build/out/$k
 	info "booting $kver to run the suite (log: $out)"
 	boot=ok
-	"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-		--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$timeout" \
-		${boot_append:+--append "$boot_append"} || boot=failed
+	for try in 1 2; do
+		rc=0
+		"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+			--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$timeout" \
+			${boot_append:+--append "$boot_append"} || rc=$?
+		# An emulator fault is reported, never a pass, and run again once.
+		((rc == 75 && try == 1)) || break
+		notes+=("EMULATOR FAULT in the suite's boot, run again")
+		cp -r "$out" "$out.emulator-fault"
+	done
+	((rc == 0)) || boot=failed
 	read -r plan oks notoks skips < <("$here/tap-count.sh" "$out/output.log")
 	notes+=("tests $oks/$plan passed, $skips skipped")
 	((notoks == 0)) || notes+=("$notoks FAILED: $(grep -a '^    not ok' "$out/output.log" | tr -d '\r' | cut -d' ' -f8- | paste -sd, -)")
@@ -136,6 +144,10 @@ for k in "$@"; do
 			grep -q '^metric p6_pinned_vs_seed' '$build/bench-$k/output.log'"
 		step "make dkms-install/uninstall" "$build/dkms-install-$k.log" \
 			"$here/dkms-selftest.sh" "$kver" "$kdir"
+		step "make soak" "$build/soak-$k.log" \
+			make -C "$top" --no-print-directory soak KERNEL="$k"
+		grep -qa 'emulator_faults=0' "$build/soak-$k.log" ||
+			notes+=("soak: $(grep -a '^soak ' "$build/soak-$k.log" || echo 'no result')")
 	fi
 	[[ $verdict == PASS ]] || failed=1
 	summary+=("$k ($kver): $verdict - $(printf '%s, ' "${notes[@]}")$((SECONDS - start))s")

@@ -74,3 +74,26 @@ checkers_report() {
 	fi
 	return $ok
 }
+
+# emulator_fault OUT - whether a failed boot (logs in OUT) looks like the
+# emulator stopped running a vCPU rather than like a kernel bug: a stall or
+# lockup was reported, some CPU never answered the NMI backtrace requests
+# that followed (a CPU spinning with interrupts off still answers NMIs), and
+# no backtrace shows a tdproot function. Prints the evidence; 0 if so.
+emulator_fault() {
+	local log=$1/console.log ncpu cpu silent=() first
+	first=$(grep -anE 'rcu: INFO|detected stalls|soft lockup' "$log" | head -n1 | cut -d: -f1)
+	[[ -n $first ]] || return 1
+	ncpu=$(grep -aoE 'smp: Brought up [0-9]+ node[s]?, [0-9]+ CPU' "$log" | grep -oE '[0-9]+ CPU' | cut -d' ' -f1)
+	[[ -n $ncpu ]] || return 1
+	for ((cpu = 0; cpu < ncpu; cpu++)); do
+		tail -n "+$first" "$log" | grep -aqE "NMI backtrace for cpu $cpu( |$)|CPU: $cpu PID" ||
+			silent+=("$cpu")
+	done
+	((${#silent[@]})) || return 1
+	if tail -n "+$first" "$log" | grep -aq '\[tdproot\]'; then
+		return 1
+	fi
+	info "emulator fault: CPU ${silent[*]} answered no backtrace after the first stall report (line $first), no tdproot frame in any backtrace"
+	return 0
+}
