@@ -10,6 +10,7 @@
 #include <linux/wait.h>
 
 #include "invalidate.h"
+#include "race.h"
 #include "root.h"
 #include "zap.h"
 #include "tdproot_trace.h"
@@ -33,11 +34,6 @@ static void tdpr_invalidate_roots(struct tdpr_vm *vm, struct tdpr_lock *lk)
 	list_for_each_entry(root, &vm->roots, link) {
 		if (READ_ONCE(root->invalid))
 			continue;
-#ifdef TDPROOT_MUTANT_missed_invalidate
-		/* Upstream's race: the newest root escapes the invalidation. */
-		if (root->id == atomic64_read(&vm->next_root_id))
-			continue;
-#endif
 		if (vm->p.policy == TDPR_POLICY_SEED &&
 		    TDPR_WARN(vm, !refcount_inc_not_zero(&root->count)))
 			continue;
@@ -116,6 +112,7 @@ void tdpr_zap_invalidated(struct tdpr_vm *vm, u64 gen)
 {
 	struct tdpr_lock lk;
 
+	tdpr_race_window(TDPR_RACE_INVALIDATE);
 	/* vCPUs reload onto new roots while the old ones are zapped. */
 	tdpr_vm_lock(vm, &lk, true);
 	tdpr_zap_invalidated_roots(vm, &lk);
@@ -130,7 +127,15 @@ void tdpr_zap_invalidated(struct tdpr_vm *vm, u64 gen)
 	/* The zaps waited for take mmu_lock. */
 	lockdep_assert_not_held(&vm->mmu_lock);
 	wait_event(vm->zap_wq, tdpr_old_roots_zapped(vm, gen));
-	TDPR_WARN(vm, tdpr_old_root_valid(vm, gen));
+	/*
+	 * A root older than the invalidation that is still valid keeps the
+	 * translations zap_all promised to end: vCPUs load it again.
+	 */
+	if (unlikely(tdpr_old_root_valid(vm, gen))) {
+		tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
+		WARN_ONCE(1, "vm %s: a root older than zap_all %llu escaped it and stays in use\n",
+			  vm->name, gen);
+	}
 }
 
 void tdpr_zap_range_locked(struct tdpr_vm *vm, u64 start, u64 end, struct tdpr_lock *lk)

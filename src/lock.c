@@ -46,11 +46,7 @@ void tdpr_lock_release(struct tdpr_lock *lk) __releases(lk->rwlock)
 
 bool tdpr_lock_contended(const struct tdpr_lock *lk)
 {
-#ifdef TDPROOT_MUTANT_no_yield
-	return false;
-#else
 	return need_resched() || rwlock_needbreak(lk->rwlock);
-#endif
 }
 
 u64 tdpr_lock_yield(struct tdpr_lock *lk)

@@ -27,10 +27,8 @@ static int __init tdproot_init(void)
 static void __exit tdproot_exit(void)
 {
 	tdpr_debugfs_exit();
-#ifndef TDPROOT_MUTANT_no_rcu_barrier
 	/* Every root and table freed by call_rcu() runs module code. */
 	rcu_barrier();
-#endif
 	tdpr_stats_free(&tdpr_global_stats);
 }
 

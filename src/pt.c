@@ -41,11 +41,7 @@ void tdpr_pt_cache_free(struct tdpr_pt_cache *cache)
 void tdpr_free_deferred(struct tdpr_vm *vm, struct rcu_head *head, rcu_callback_t fn)
 {
 	atomic_inc(&vm->pending_frees);
-#ifdef TDPROOT_MUTANT_free_without_rcu
-	fn(head);
-#else
 	call_rcu(head, fn);
-#endif
 }
 
 void tdpr_free_done(struct tdpr_vm *vm)
@@ -55,11 +51,9 @@ void tdpr_free_done(struct tdpr_vm *vm)
 
 void tdpr_wait_frees(struct tdpr_vm *vm)
 {
-#ifndef TDPROOT_MUTANT_no_rcu_barrier
 	/* Waits for every callback queued so far, ours among them. */
 	if (atomic_read(&vm->pending_frees))
 		rcu_barrier();
-#endif
 }
 
 void tdpr_pt_poison(u64 *pt)

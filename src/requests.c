@@ -170,9 +170,7 @@ int tdpr_vm_zap_range(struct tdpr_vm *vm, u64 gfn, u64 nr)
 	tdpr_lock_release(&lk);
 
 	wake_up_all(&vm->kick_wq);
-#ifndef TDPROOT_MUTANT_stale_tlb
 	tdpr_vm_wait_clients(vm, false, target);
-#endif
 	/* From here on, a translation cached before this zap is a bug. */
 	tdpr_atomic64_max(&vm->flush_done_seq, target);
 	/*

@@ -9,9 +9,6 @@
  * keep looking at it until it leaves its read-side section.
  */
 
-#ifdef TDPROOT_MUTANT_dec_not_one
-#include <linux/delay.h>
-#endif
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -20,6 +17,7 @@
 #include "fail.h"
 
 #include "pt.h"
+#include "race.h"
 #include "root.h"
 #include "spte.h"
 #include "zap.h"
@@ -47,13 +45,11 @@ static void tdpr_root_free_rcu(struct rcu_head *head)
 
 bool tdpr_get_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk)
 {
-#ifndef TDPROOT_MUTANT_reader_gets_invalid
 	if (READ_ONCE(root->invalid))
 		return false;
-#endif
 	if (!refcount_inc_not_zero(&root->count))
 		return false;
-#ifndef TDPROOT_MUTANT_reader_gets_invalid
+	tdpr_race_window(TDPR_RACE_GET);
 	/*
 	 * The seed's last put sets the count back to 1 after its xchg made the
 	 * root invalid; a reader whose increment lands on that 1 must see the
@@ -64,7 +60,6 @@ bool tdpr_get_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock 
 		tdpr_put_root(vm, root, lk);
 		return false;
 	}
-#endif
 	return true;
 }
 
@@ -72,21 +67,9 @@ void tdpr_put_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock 
 {
 	tdpr_lock_assert_held(lk);
 again:
-#ifdef TDPROOT_MUTANT_dec_not_one
-	/* The variant rejected in the seed: a get can slip in before set(0). */
-	if (refcount_dec_not_one(&root->count))
-		return;
-	/*
-	 * Hold the window open long enough for two emulated CPUs to hit it:
-	 * the race is real without this, but a suite run catches it only
-	 * some of the time.
-	 */
-	for (int i = 0; i < 4; i++)
-		udelay(5);	/* under mmu_lock: no sleeping */
-#else
 	if (!refcount_dec_and_test(&root->count))
 		return;
-#endif
+	tdpr_race_window(TDPR_RACE_LAST_PUT);
 
 	if (vm->p.policy == TDPR_POLICY_SEED && !xchg(&root->invalid, true)) {
 		/*
@@ -97,25 +80,12 @@ again:
 		 * Writers iterating all roots may take and drop references
 		 * while the zap yields, so the final put decides who frees.
 		 */
-#ifndef TDPROOT_MUTANT_put_before_zap
 		refcount_set(&root->count, 1);
-#endif
 		tdpr_stat_inc(&vm->stats, TDPR_STAT_root_invalidations);
 		trace_tdproot_root_invalidate(vm->name, root->id, root->role.as_id, 1);
 		tdpr_zap_root(vm, root, lk);
 		goto again;
 	}
-
-#ifdef TDPROOT_MUTANT_rezap_invalid
-	/* Upstream's endless loop: zap the already-zapped root once more. */
-	refcount_set(&root->count, 1);
-	tdpr_zap_root(vm, root, lk);
-	if (!refcount_dec_and_test(&root->count))
-		return;
-#endif
-#ifdef TDPROOT_MUTANT_dec_not_one
-	refcount_set(&root->count, 0);
-#endif
 
 	/* pinned: the MMU's own reference goes only with invalidation. */
 	TDPR_WARN(vm, !READ_ONCE(root->invalid));
@@ -161,6 +131,7 @@ void tdpr_root_iter_next(struct tdpr_root_iter *ri)
 	}
 	rcu_read_unlock();
 
+	tdpr_race_window(TDPR_RACE_ITER);
 	if (prev)
 		tdpr_put_root(vm, prev, ri->lk);
 	ri->cur = next;
@@ -211,6 +182,7 @@ static struct tdpr_root *tdpr_get_valid_root_locked(struct tdpr_vm *vm, struct t
 		if (!tdpr_role_equal(root->role, role) || READ_ONCE(root->invalid) ||
 		    !refcount_inc_not_zero(&root->count))
 			continue;
+		tdpr_race_window(TDPR_RACE_GET);
 		/* Pairs with the full barrier of the xchg in tdpr_put_root(). */
 		smp_rmb();
 		if (!READ_ONCE(root->invalid))

@@ -157,9 +157,7 @@ void tdpr_vm_destroy(struct tdpr_vm *vm)
 
 	TDPR_WARN(vm, !list_empty(&vm->clients));
 	tdpr_vm_zap_all(vm);
-#ifndef TDPROOT_MUTANT_no_rcu_barrier
 	rcu_barrier();
-#endif
 
 	leaked = TDPR_WARN(vm, atomic_read(&vm->pending_frees)) ||
 		 TDPR_WARN(vm, !list_empty(&vm->roots)) ||
