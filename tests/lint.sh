@@ -113,6 +113,20 @@ canary=$(layering_check "$build/layering-canary" || true)
 	flag "the layering check did not catch its canary: ${canary:-no output}"
 ran+=("layering (${#layer[@]} files)")
 
+# --- mutants ----------------------------------------------------------------------
+info "mutants: every tests/mutants/*.patch applies to src/; no mutant switch in the code"
+nmut=0
+for p in "$top"/tests/mutants/*.patch; do
+	nmut=$((nmut + 1))
+	git -C "$top" apply --check "$p" || flag "$(basename "$p") no longer applies to src/"
+	for f in Kernel Consequence; do
+		grep -q "^$f: " "$p" || flag "$(basename "$p") has no $f: line"
+	done
+done
+((nmut)) || flag "no mutant in tests/mutants/"
+! grep -rn TDPROOT_MUTANT "$top"/src "$top"/include "$top"/Kbuild || flag "a TDPROOT_MUTANT switch is back"
+ran+=("mutants apply ($nmut patches)")
+
 # --- names apart from KVM's -------------------------------------------------------
 info "no function of src/ has the name of one of arch/x86/kvm (linux-source-6.12)"
 # Definitions: a line at column 0 that names a function and does not end in ';'.

@@ -3,6 +3,7 @@
 # Builds tdproot.ko against the kernel build tree KDIR (from kernel.sh)
 # in a private copy of the tree, .build/mod-NAME[-$TDPROOT_BUILD_TAG], W=1,
 # and fails on any compiler or modpost warning. Prints the module's path.
+# TDPROOT_PATCH=FILE applies a mutant's patch to a fresh copy first.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -16,8 +17,15 @@ shift 2
 need_pkgs dwarves
 dir=$top/.build/mod-$name${TDPROOT_BUILD_TAG:+-$TDPROOT_BUILD_TAG}
 mkdir -p "$dir"
-# Copy only what changed so rebuilds stay incremental.
-cp -Ru "$top"/{Kbuild,Makefile,dkms.conf,src,include} "$dir/"
+if [[ -n ${TDPROOT_PATCH-} ]]; then
+	# A mutant (tests/mutants/*.patch): a fresh copy, then the patch.
+	rm -rf "${dir:?}"/{src,include}
+	cp -R "$top"/{Kbuild,Makefile,dkms.conf,src,include} "$dir/"
+	patch -s -p1 -d "$dir" --forward --batch <"$TDPROOT_PATCH" || die "$TDPROOT_PATCH does not apply"
+else
+	# Copy only what changed so rebuilds stay incremental.
+	cp -Ru "$top"/{Kbuild,Makefile,dkms.conf,src,include} "$dir/"
+fi
 log=$dir/build.log
 if ! nice make -C "$kdir" M="$dir" W=1 "$@" modules >"$log" 2>&1; then
 	tail -n 40 "$log" >&2

@@ -1,25 +1,65 @@
 #!/bin/bash
 # Usage: mutants.sh [KERNEL] [MUTANT...]
-# Builds the module once per mutant (a compile-time switch that reintroduces
-# a bug from LIFECYCLE.md), runs the whole suite on it in a booted KERNEL
-# (default 6.1; see kernel.sh) and reports whether the suite failed and
-# which test killed it. A mutant whose failure is a memory-safety bug always
-# runs on the debug kernel (KASAN), built if it is not cached: it never runs
-# on a kernel that cannot see its failure.
+# Each mutant is tests/mutants/NAME.patch: a small diff against src/ that
+# re-creates a bug of the lifecycle's history (its header says which, what
+# should catch it, on which kernels it runs and which consequences count).
+# Per mutant and kernel: copy the tree, apply the patch, build, run the
+# whole suite in a booted test host and judge the failure by its
+# consequence, as a user of KVM would see it:
+#   kasan      a KASAN report            oops      an oops / GPF
+#   refcount   a refcount_t warning      lockup    soft lockup, hung task, RCU stall
+#   integrity  a stale or poisoned translation (integrity_errors)
+#   leak       roots or tables outliving their VM, kmemleak
+#   latency    mmu_lock held across a whole big zap (bigzap)
+#   hang       a test timed out or vCPUs stopped making progress
+# A mutant counts as killed only if one of the consequences its header
+# accepts was seen; a failure by anything else (an invariant WARN beside the
+# bug, a counter) is reported and counted as survived. "6.1" in a header
+# stands for KERNEL (default 6.1); "debug" and "6.12-rt" are always those.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/lib.sh"
 
-all=(rezap_invalid free_without_rcu dec_not_one reader_gets_invalid no_yield
-	put_before_zap no_rcu_barrier missed_invalidate stale_tlb)
-# Bugs that corrupt memory rather than counters: KASAN sees them first.
-memory=" free_without_rcu dec_not_one no_rcu_barrier "
-
 kernel=${1:-6.1}
 shift || true
+all=()
+for p in "$top"/tests/mutants/*.patch; do
+	all+=("$(basename "$p" .patch)")
+done
 (($#)) && all=("$@")
+
+field() { sed -n "s/^$2: //p" "$1" | head -n1; }
+
+# consequence OUT ACCEPTED: the first accepted consequence seen, else
+# "other: <first failure>"; prints "kind: evidence".
+consequence() {
+	local out=$1 accepted=" $2 " kind pat hit logs
+	logs=("$out/console.log" "$out/output.log" "$out.verdict")
+	declare -A pats=(
+		[kasan]='BUG: KASAN: [^ ]+ in [^ ]+'
+		[oops]='BUG: unable to handle [^(]+|general protection fault[^,]*|kernel BUG at [^!]+'
+		[refcount]='refcount_t: [^.]+\.'
+		[lockup]='soft lockup - CPU#[0-9]+ stuck for [0-9]+s|task [^ ]+ blocked for more than [0-9]+ seconds|rcu: INFO: [a-z_]+ (self-)?detected stalls?'
+		[integrity]='a vCPU walked a freed table|a vCPU used a translation cached before zap_range|translated to pfn 0x[0-9a-f]+, not its backing page|a root older than zap_all [0-9]+ escaped it|Expected 0 \(0\) == .*"integrity_errors"'
+		[leak]='roots or tables outlived it; leaking the VM|unreferenced object 0x[0-9a-f]+|Expected .*"(roots_live|pt_pages_live|leaf_sptes|roots_freed|pt_pages_freed)"'
+		[latency]='Expected .*longest_hold_ns.*'
+		[hang]='Test terminated by timeout|timeout after [0-9]+s|vCPUs made no progress'
+	)
+	for kind in kasan oops refcount lockup integrity leak latency hang; do
+		[[ $accepted == *" $kind "* ]] || continue
+		pat=${pats[$kind]}
+		hit=$(cat "${logs[@]}" 2>/dev/null | tr -d '\r' | grep -aoE -m1 "$pat" | head -n1 || true)
+		if [[ -n $hit ]]; then
+			echo "$kind: ${hit:0:72}"
+			return
+		fi
+	done
+	hit=$(cat "${logs[@]}" 2>/dev/null | tr -d '\r' |
+		grep -aoE -m1 'WARNING: CPU: [0-9]+ PID: [0-9]+ at [^ ]+|BUG: .*|Expected .*|not ok .*' | head -n1 || true)
+	echo "other: ${hit:0:72}"
+}
 
 build=$top/.build
 "$here/build-tests.sh" "$build/bin"
@@ -28,31 +68,42 @@ mkdir -p "$build/mutants"
 killed=0 survived=0
 results=()
 for m in "${all[@]}"; do
-	k=$kernel
-	[[ $memory != *" $m "* ]] || k=debug
-	use_kernel "$k"
-	ko=$(TDPROOT_BUILD_TAG=mut-$m "$here/build-module.sh" "$k" "$kdir" TDPROOT_MUTANT="$m")
-	out=$build/mutants/$m
-	info "mutant $m on $k"
-	if "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-		--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$(is_debug "$k" && echo 1800 || echo 900)" ${boot_append:+--append "$boot_append"} \
-		2>"$out.verdict"; then
-		results+=("$(printf '%-20s SURVIVED (%s)' "$m" "$k")")
-		survived=$((survived + 1))
-		continue
-	fi
-	log=$(tr -d '\r' <"$out/output.log")
-	by=$(grep -m1 '^    not ok' <<<"$log" | awk '{print $4}' || true)
-	if [[ -z $by ]]; then
-		# The kernel died mid-test: the last test started is the killer.
-		by="$(grep '^    #  RUN' <<<"$log" | tail -n1 | awk '{print $3}') ($(grep -ahoE 'WARNING:.*|BUG:.*|KASAN:.*|timeout.*' "$out/console.log" "$out.verdict" 2>/dev/null | head -n1 | tr -d '\r' |
-			sed "s|$top/.build/mod-[^/]*/||g" | cut -c1-70))"
-	fi
-	results+=("$(printf '%-20s killed by %s (%s)' "$m" "$by" "$k")")
-	killed=$((killed + 1))
+	patch=$top/tests/mutants/$m.patch
+	[[ -f $patch ]] || die "no mutant $m (tests/mutants/$m.patch)"
+	accepted=$(field "$patch" Consequence)
+	kernels=$(field "$patch" Kernel)
+	[[ -n $accepted && -n $kernels ]] || die "$patch: no Kernel: or Consequence: line"
+	for k in $kernels; do
+		[[ $k != 6.1 ]] || k=$kernel
+		use_kernel "$k"
+		ko=$(TDPROOT_BUILD_TAG=mut-$m TDPROOT_PATCH=$patch "$here/build-module.sh" "$k" "$kdir")
+		out=$build/mutants/$m-$k
+		info "mutant $m on $k"
+		if "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+			--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$(is_debug "$k" && echo 1800 || echo 900)" ${boot_append:+--append "$boot_append"} \
+			2>"$out.verdict"; then
+			results+=("$(printf '| %s | %s | - | SURVIVED: the suite passed |' "$m" "$k")")
+			survived=$((survived + 1))
+			continue
+		fi
+		log=$(tr -d '\r' <"$out/output.log")
+		# The first test that failed, or the one running when the kernel died.
+		by=$(grep -m1 '^    not ok' <<<"$log" | awk '{print $4}' || true)
+		[[ -n $by ]] || by=$(grep '^    #  RUN' <<<"$log" | tail -n1 | awk '{print $3}' || true)
+		what=$(consequence "$out" "$accepted")
+		if [[ $what == other:* ]]; then
+			results+=("$(printf '| %s | %s | %s | NOT KILLED by a consequence (%s) |' "$m" "$k" "${by:-?}" "$what")")
+			survived=$((survived + 1))
+		else
+			results+=("$(printf '| %s | %s | %s | %s |' "$m" "$k" "${by:-?}" "$what")")
+			killed=$((killed + 1))
+		fi
+	done
 done
 
 echo
+echo "| mutant | kernel | first failing test | consequence |"
+echo "|---|---|---|---|"
 printf '%s\n' "${results[@]}"
 echo "mutants: killed=$killed survived=$survived"
 ((survived == 0))

@@ -442,6 +442,7 @@ FIXTURE(load) {
 
 FIXTURE_SETUP(load)
 {
+	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
 }
 
 FIXTURE_TEARDOWN(load)

@@ -29,6 +29,21 @@ static inline void assert_module_balanced(struct __test_metadata *_metadata)
 	ASSERT_EQ(0, gstat("invariant_errors"));
 }
 
+/*
+ * The race amplifier (module parameter race_delay_us): every stress test runs
+ * with the lifecycle's race windows held open this long, the unmodified
+ * module as much as the mutants of tests/mutants/.
+ */
+#define TDP_RACE_DELAY_US 20
+
+static inline int race_amplifier(unsigned int us)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", us);
+	return tdp_write("/sys/module/tdproot/parameters/race_delay_us", buf);
+}
+
 /* finit_module() the module the init script put in the initramfs. */
 static inline int load_module(void)
 {
