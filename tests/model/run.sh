@@ -149,27 +149,37 @@ for pol in seed pinned; do
 	joblist+=("real-npu-C-$pol|real|$pol|C|npu||")
 	joblist+=("real-ltl-D-$pol|real|$pol|D|ltl||")
 done
+# The properties whose violation kills a mutant, separated by ';'. A
+# counterexample of any other property is reported (KILLED?) and does not
+# count: the model would then be finding something else than the bug.
 declare -A expect=(
 	[rezap_invalid]="zapped_exactly_once"
-	[dec_not_one]="refcount_set_not_from_zero use_after_free refcount_underflow ref_holder_sees_zero_count free_with_live_reference"
-	[reader_gets_invalid]="reader_got_invalid_root use_after_free"
-	[put_before_zap]="ref_holder_sees_zero_count refcount_underflow use_after_free"
-	[free_without_rcu]="rcu_reader_sees_freed_root use_after_free"
-	[missed_invalidate]="stale_valid_root_after_zap_all flagged_root_unzapped_at_return stale_root_in_use_after_zap_all"
+	[dec_not_one]="refcount_set_not_from_zero;use_after_free;refcount_underflow;ref_holder_sees_zero_count;free_with_live_reference"
+	[reader_gets_invalid]="reader_got_invalid_root;use_after_free"
+	[put_before_zap]="ref_holder_sees_zero_count;refcount_underflow;use_after_free"
+	[free_without_rcu]="rcu_reader_sees_freed_root;use_after_free"
+	[missed_invalidate]="stale_valid_root_after_zap_all;flagged_root_unzapped_at_return;stale_root_in_use_after_zap_all"
 	[yield_same_gfn]="livelock (non-progress cycle)"
 	[load_spins]="livelock (non-progress cycle)"
 	[zap_all_no_wait]="zap_all_left_root_mapped"
 	[range_wait_own_free]="zap_range_left_frees_pending"
+	[iter_no_ref]="use_after_free;rcu_reader_sees_freed_root;refcount_underflow;ref_holder_sees_zero_count;zap_without_own_reference"
+	[fault_into_invalid]="spte_in_invalid_root"
+	[invalidate_no_ref]="refcount_underflow;ref_holder_sees_zero_count;use_after_free;free_with_live_reference;zap_without_own_reference"
+	[zap_all_skips_invalid]="deadlock (invalid end state);flagged_root_unzapped_at_return"
 )
+# expected MUTANT PROPERTY: whether PROPERTY is one that kills MUTANT.
+expected() { [[ ";${expect[$1]};" == *";$2;"* ]]; }
 mutants=(rezap_invalid dec_not_one reader_gets_invalid put_before_zap
 	 free_without_rcu missed_invalidate yield_same_gfn load_spins
-	 zap_all_no_wait range_wait_own_free)
+	 zap_all_no_wait range_wait_own_free iter_no_ref fault_into_invalid
+	 invalidate_no_ref zap_all_skips_invalid)
 # The C put_before_zap sits in the seed-only branch of tdpr_put_root().
 # The old loader spun on a seed root whose last put was under way; zap_all
 # skipped only roots a seed last put was zapping; zap_range's frees are
 # about seed last puts too.
 declare -A policies=([put_before_zap]="seed" [load_spins]="seed" [zap_all_no_wait]="seed"
-	[range_wait_own_free]="seed")
+	[range_wait_own_free]="seed" [invalidate_no_ref]="seed")
 for m in "${mutants[@]}"; do
 	for pol in ${policies[$m]:-seed pinned}; do
 		if [[ $m == yield_same_gfn ]]; then
@@ -185,16 +195,21 @@ done
 joblist+=("info-put_before_zap-next-seed|info|seed|A|safety|-DMUTANT_put_before_zap -DMUTE=ref_holder_sees_zero_count|")
 joblist+=("info-dec_not_one-next-seed|info|seed|A|safety|-DMUTANT_dec_not_one -DMUTE=refcount_set_not_from_zero|")
 
-# A job runs its configurations in order; a mutant stops at the first kill.
+# A job runs its configurations in order; a mutant stops at the first kill
+# by a property it is expected to break.
 run_job() {
-	local id kind pol configs mode extra c pf
+	local id kind pol configs mode extra c pf m
 	IFS='|' read -r id kind pol configs mode extra _ <<<"$1"
 	pf=pol_$pol opt=-O1
 	[[ $kind == mutant ]] && opt=-O0
+	m=${extra#-DMUTANT_}
+	m=${m%% *}
 	for c in $configs; do
 		# shellcheck disable=SC2086
 		run_pan "$out/$id/$c" "$mode" $opt ${!pf} ${cfg[$c]} -DZAP_STEPS="$(zsteps "$pol" "$c")" $extra
-		[[ $(cut -d'|' -f1 "$out/$id/$c/result") == fail ]] && break
+		[[ $(cut -d'|' -f1 "$out/$id/$c/result") == fail ]] || continue
+		[[ $kind != mutant ]] && break
+		expected "$m" "$(cut -d'|' -f2 "$out/$id/$c/result")" && break
 	done
 }
 
@@ -236,17 +251,20 @@ for j in "${joblist[@]}"; do
 		case $kind in
 		real)
 			nreal=$((nreal + 1))
-			if [[ $verdict == pass ]]; then
+			if [[ $verdict == pass && $search == exhaustive ]]; then
 				proved=$((proved + 1)); res=PROVED
+			elif [[ $verdict == pass ]]; then
+				# Bitstate or depth-bounded: no counterexample, no proof.
+				res=UNPROVED; status=1
 			else
 				res=FAILED; status=1
 			fi ;;
 		mutant)
-			if [[ $verdict == fail ]]; then
+			if [[ $verdict == fail ]] && expected "$m" "$prop"; then
 				res=KILLED
 				mkill[$m]=1
-				[[ " ${expect[$m]} " == *" $prop "* || ${expect[$m]} == "$prop" ]] ||
-					res="KILLED?"
+			elif [[ $verdict == fail ]]; then
+				res="KILLED?"
 			else
 				res=survived
 			fi ;;
@@ -264,8 +282,9 @@ for m in "${mutants[@]}"; do
 done
 echo
 echo "Legend: PROVED = no counterexample in an exhaustive search of that configuration;"
-echo "KILLED = counterexample found (KILLED? = by a property other than the expected"
-echo "one); * = not exhaustive (bitstate or depth-bounded); info runs do not count."
+echo "KILLED = counterexample of a property the mutant is expected to break (KILLED? ="
+echo "of another property: does not count); * = not exhaustive (bitstate or"
+echo "depth-bounded: never PROVED, UNPROVED fails the run); info runs do not count."
 echo "Trimmed counterexamples: $out/<run>/<cfg>/trail.txt (raw: trail.raw, pan.out)."
 for m in "${mutants[@]}"; do
 	[[ -n ${mkill[$m]-} ]] || { echo "model: mutant $m SURVIVED"; status=1; }

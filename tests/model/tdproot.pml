@@ -6,7 +6,7 @@
  *   spin -a [-DPOLICY_PINNED] [-DMUTANT_<name>] [-DNV=..] [...] tdproot.pml
  *
  * Policy: seed (default) or pinned (-DPOLICY_PINNED), as vm->p.policy.
- * Mutants: -DMUTANT_<name> mirrors #ifdef TDPROOT_MUTANT_<name> in the C
+ * Mutants: -DMUTANT_<name> mirrors tests/mutants/<name>.patch of the C
  * code: rezap_invalid, dec_not_one, reader_gets_invalid, put_before_zap (the
  * seed's last put zaps without setting the count back to 1),
  * free_without_rcu, missed_invalidate. yield_same_gfn is model-only: it drops
@@ -391,17 +391,30 @@ inline iter_next(me, sh) {
 		d_step {
 			TOUCH_RCU(me, nx);
 			if
+#ifdef MUTANT_zap_all_skips_invalid
+			/* zap_all's walk takes only valid roots: not the ones it flagged */
+			:: cnt[nx] > 0 && !(me == ZA && inval[nx]) -> cnt[nx]++; fin = 1
+#else
 			:: cnt[nx] > 0 -> cnt[nx]++; fin = 1	/* refcount_inc_not_zero() */
+#endif
 			:: else -> nx = nxt[nx]; fin = (nx == NIL)
 			fi;
 			if :: fin -> RCU_UNLOCK(me) :: else fi
 		}
 		if :: fin -> fin = 0; break :: else fi
 	od;
+#ifdef MUTANT_iter_no_ref
+	/* The walk keeps only the pointer: the reference goes at once. */
+	if
+	:: nx != NIL -> put_root(me, nx, sh)
+	:: else
+	fi;
+#else
 	if
 	:: cur != NIL -> put_root(me, cur, sh)
 	:: else
 	fi;
+#endif
 	cur = nx; nx = NIL
 }
 
@@ -602,7 +615,11 @@ proctype vcpu(byte me) {
 		 * C: src/translate.c:13 tdpr_translate(): the lockless walk, then
 		 * C: src/fault.c:16 tdpr_fault_locked() under mmu_lock for read
 		 */
+#ifdef MUTANT_fault_into_invalid
+		d_step { RLOCK; TOUCH_REF(vroot[me]); fl = 0 }	/* no check of invalid */
+#else
 		d_step { RLOCK; TOUCH_REF(vroot[me]); fl = inval[vroot[me]] }
+#endif
 		if
 		:: !fl ->
 			d_step {
@@ -679,7 +696,9 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 			:: else ->
 #ifndef POLICY_PINNED
 				PROP(invalidate_saw_dead_root, cnt[k] > 0);
+#ifndef MUTANT_invalidate_no_ref
 				cnt[k]++;	/* seed: a reference for the zap */
+#endif
 #endif
 				/* pinned: the MMU's own reference passes to the zap */
 				inval[k] = 1; tozap[k] = 1;
