@@ -69,7 +69,8 @@ TEST(hostile_input_every_file)
 		snprintf(path, sizeof(path), TDP_DIR "/%s", writable[f]);
 		for (c = 0; c < ARRAY_SIZE(cases); c++) {
 			ret = tdp_write_raw(path, cases[c].buf, cases[c].len);
-			EXPECT_EQ(-EINVAL, ret) TH_LOG("%s: '%s' gave %d", writable[f], cases[c].name, ret);
+			EXPECT_EQ(-EINVAL, ret)
+				TH_LOG("%s: '%s' gave %d", writable[f], cases[c].name, ret);
 		}
 		ret = tdp_write_raw(path, page, 4096);
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("%s: a page of input gave %d", writable[f], ret);

@@ -483,8 +483,8 @@ TEST_F_TIMEOUT(bigzap, yields_under_contention, 300)
 	yields = tdp_vm_stat("bigzap", "zap_yields") - yields;
 	accesses = tdp_vm_stat("bigzap", "accesses") - accesses;
 	zap_ns = tdp_vm_stat("bigzap", "root_zap_ns") - zap_ns;
-	TH_LOG("during the zap: %lld yields, %lld vCPU accesses; zap %lld ns, longest shared hold %lld ns",
-	       yields, accesses, zap_ns, longest_hold_ns);
+	TH_LOG("during the zap: %lld yields, %lld vCPU accesses", yields, accesses);
+	TH_LOG("zap %lld ns, longest shared hold %lld ns", zap_ns, longest_hold_ns);
 	ASSERT_EQ(1, tdp_vm_stat("bigzap", "root_zaps"));
 	if (preempt_rt()) {
 		/*
@@ -601,7 +601,10 @@ TEST(stress_tool_cli)
 	ASSERT_EQ(2, run_status("tdproot-stress --mem 12Q 2>/dev/null"));
 	ASSERT_EQ(2, run_status("tdproot-stress --policy lazy 2>/dev/null"));
 	ASSERT_EQ(2, run_status("tdproot-stress extra 2>/dev/null"));
-	/* A short real run passes, race windows held open, and ends with the machine-readable line. */
+	/*
+	 * A short real run, race windows held open, passes and ends with the
+	 * machine-readable line.
+	 */
 	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
 	ASSERT_EQ(0, run_status(short_run));
 	ASSERT_EQ(0, race_amplifier(0));
