@@ -740,7 +740,7 @@ FIXTURE_SETUP(live)
 
 FIXTURE_TEARDOWN(live)
 {
-	static const char *const vms[] = { "lastput", "sr", "wide", "huge", "other" };
+	static const char *const vms[] = { "lastput", "sr", "wide", "huge", "other", "storm" };
 	unsigned int i;
 	char file[64];
 
@@ -794,6 +794,40 @@ TEST_F_TIMEOUT(live, zap_all_waits_for_last_put_zap, 300)
 	ASSERT_EQ(0, tdp_vm_stat("lastput", "pt_pages_live"));
 	ASSERT_EQ(0, tdp_vm_stat("lastput", "invariant_errors"));
 	ASSERT_EQ(0, tdp_writef("destroy", "lastput"));
+}
+
+static void zap_all_storm_loop(const char *file)
+{
+	for (;;)
+		if (tdp_writef(file, "1"))
+			_exit(1);
+}
+
+/*
+ * Root allocation against invalidation: under seed every flip of a lone
+ * vCPU allocates a root, and zap_all runs back to back, race windows held
+ * open. A root allocated before an invalidation must be invalidated by it:
+ * one that escapes stays valid and in use after zap_all returned (an
+ * integrity error).
+ */
+TEST_F_TIMEOUT(live, zap_all_storm_against_allocation, 60)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
+	ASSERT_EQ(0, tdp_writef("create", "storm mem=16M backing=1M policy=seed"));
+	ASSERT_EQ(0, tdp_writef("storm/workload", "pattern=random flip_ms=1"));
+	ASSERT_EQ(0, tdp_writef("storm/vcpus", "3"));
+	pid = spawn(zap_all_storm_loop, "storm/zap_all");
+	sleep(10);
+	stop_all(_metadata, &pid, 1);
+	ASSERT_EQ(0, race_amplifier(0));
+	TH_LOG("%lld zap_alls, %lld roots allocated", tdp_vm_stat("storm", "zaps_all"),
+	       tdp_vm_stat("storm", "roots_allocated"));
+	ASSERT_LT(0, tdp_vm_stat("storm", "zaps_all"));
+	ASSERT_EQ(0, tdp_vm_stat("storm", "integrity_errors"));
+	ASSERT_EQ(0, tdp_writef("storm/vcpus", "0"));
+	ASSERT_EQ(0, tdp_writef("destroy", "storm"));
 }
 
 /*
