@@ -498,10 +498,11 @@ TEST_F_TIMEOUT(bigzap, yields_under_contention, 300)
 		 * The zap (the only whole-root zap here, under the read lock)
 		 * gave mmu_lock up along the way: no single hold, the one a
 		 * waiting writer and every fault behind it sit out, lasted
-		 * half of it. Without yielding that hold is the whole zap,
-		 * the soft lockup of a huge guest in small.
+		 * three quarters of it (the histogram's maximum is an upper
+		 * bound, at most 25% above). Without yielding that hold is
+		 * the whole zap, the soft lockup of a huge guest in small.
 		 */
-		ASSERT_GT(zap_ns / 2, longest_hold_ns);
+		ASSERT_GT(zap_ns * 3 / 4, longest_hold_ns);
 		ASSERT_LT(0, yields);
 	}
 	ASSERT_EQ(0, tdp_vm_stat("bigzap", "invariant_errors"));
