@@ -289,17 +289,24 @@ TEST_F(policy, zap_range_flushes)
 	flushes = tdp_vm_stat("pol", "tlb_flushes");
 	ASSERT_EQ(0, tdp_writef("pol/zap_range", "100 1000"));
 	ASSERT_EQ(3096, tdp_vm_stat("pol", "leaf_sptes"));
-	ASSERT_EQ(flushes + 2, tdp_vm_stat("pol", "tlb_flushes"));
+	EXPECT_EQ(flushes + 2, tdp_vm_stat("pol", "tlb_flushes"));
 
-	/* Running vCPUs flush too, and fault the range back in. */
+	/*
+	 * Running vCPUs flush too, and fault the range back in. They hit
+	 * their TLBs on the hot frames: an entry used after a zap_range of it
+	 * returned is an integrity error.
+	 */
 	ASSERT_EQ(0, tdp_writef("pol/workload", "pattern=hot"));
 	leaves = tdp_wait_stat("pol", "accesses", 10000, 20);
 	ASSERT_LE(10000, leaves);
-	flushes = tdp_vm_stat("pol", "tlb_flushes");
-	ASSERT_EQ(0, tdp_writef("pol/zap_range", "0 512"));
-	ASSERT_LE(flushes + 2, tdp_vm_stat("pol", "tlb_flushes"));
-	ASSERT_EQ(2, tdp_vm_stat("pol", "zaps_range"));
-	ASSERT_EQ(0, tdp_vm_stat("pol", "integrity_errors"));
+	for (int i = 0; i < 20; i++) {
+		flushes = tdp_vm_stat("pol", "tlb_flushes");
+		ASSERT_EQ(0, tdp_writef("pol/zap_range", "0 512"));
+		usleep(10000);
+		ASSERT_EQ(0, tdp_vm_stat("pol", "integrity_errors"));
+		EXPECT_LE(flushes + 2, tdp_vm_stat("pol", "tlb_flushes"));
+	}
+	ASSERT_EQ(21, tdp_vm_stat("pol", "zaps_range"));
 }
 
 /* ---- concurrency ---- */
