@@ -64,6 +64,11 @@ int tdpr_vm_params_check(const struct tdpr_vm_params *p, const char *name)
 		pr_warn_ratelimited("create %s: levels=%d is not 4 or 5\n", name, p->levels);
 		return -EINVAL;
 	}
+	if (!p->ad && p->format == TDPR_FMT_NPT) {
+		pr_warn_ratelimited("create %s: ad=0 is for ept only: npt always sets A/D bits\n",
+				    name);
+		return -EINVAL;
+	}
 	tdpr_size_str(mem, sizeof(mem), p->mem_bytes, false);
 	tdpr_size_str(backing, sizeof(backing), p->backing_bytes, false);
 	if (!p->mem_bytes || !p->backing_bytes) {
