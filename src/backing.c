@@ -200,7 +200,7 @@ int tdpr_backing_move(struct tdpr_vm *vm, u64 frame)
 	 */
 	op = page_address(old);
 	WRITE_ONCE(op[0], stamp ^ TDPR_STAMP_RETIRED);
-	smp_mb();
+	smp_mb();	/* retire, then copy: pairs with tdpr_backing_check()'s */
 	atomic64_set((atomic64_t *)page_address(new) + 1, atomic64_read((atomic64_t *)op + 1));
 
 	if (single) {
@@ -221,7 +221,7 @@ int tdpr_backing_move(struct tdpr_vm *vm, u64 frame)
 void tdpr_backing_mark_dirty(struct tdpr_vm *vm, u64 gfn, int level)
 {
 	u64 frame = tdpr_backing_frame(vm, gfn);
-	u64 block_frames = 1ULL << vm->block_order;
+	u64 first = round_down(frame, 1ULL << vm->block_order);
 	u64 i;
 
 	if (level == TDPR_PG_LEVEL_4K) {
@@ -229,8 +229,7 @@ void tdpr_backing_mark_dirty(struct tdpr_vm *vm, u64 gfn, int level)
 		return;
 	}
 	/* Atomically: zaps and the harvest record frames concurrently. */
-	for (i = round_down(frame, block_frames); i < round_down(frame, block_frames) + block_frames;
-	     i++)
+	for (i = first; i < first + (1ULL << vm->block_order); i++)
 		set_bit(i, vm->dirty);
 }
 
@@ -280,7 +279,7 @@ bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write)
 		what = "a page migrate retired while the write was done: the write is lost";
 		goto bad;
 	}
-	/* After the dirty bit and the data: see tdpr_vm_dirty_log(). */
+	/* After the dirty bit and the data, as the dirty log's oracle wants. */
 	if (vm->p.ad)
 		set_bit(frame, vm->written);
 	return true;

@@ -73,7 +73,8 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 			}
 			if (ret)
 				break;
-			gfn = round_down(gfn, tdpr_level_pages(f.level)) + tdpr_level_pages(f.level);
+			gfn = round_down(gfn, tdpr_level_pages(f.level));
+			gfn += tdpr_level_pages(f.level);
 			if (tdpr_populate_should_break(&lk))
 				break;
 		}

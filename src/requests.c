@@ -100,7 +100,7 @@ bool tdpr_tlb_check(struct tdpr_vm *vm, u64 gen)
 	if (likely((s64)(gen - atomic64_read(&vm->flush_done_seq)) >= 0))
 		return true;
 	tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
-	WARN_ONCE(1, "vm %s: a vCPU used a translation cached before zap_range %lld returned\n",
+	WARN_ONCE(1, "vm %s: a vCPU used a translation cached before flush %lld (zap_range, migrate, dirty log) returned\n",
 		  vm->name, atomic64_read(&vm->flush_done_seq));
 	return false;
 }

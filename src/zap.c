@@ -165,7 +165,6 @@ retry:
 	rcu_read_unlock();
 }
 
-
 void tdpr_harvest_dirty(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk,
 			unsigned long *cand)
 {

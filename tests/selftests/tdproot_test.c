@@ -1264,6 +1264,7 @@ TEST_F(dirty, every_written_frame_is_logged)
 	const char *all = variant->ad ? "frames 1024\n0 1024\n" : "frames 0\n";
 	unsigned long long pointer;
 	char *roots;
+	int n;
 
 	expect_dirty(_metadata, "frames 0\n");
 	/* populate faults as a write: its leaves start dirty. */
@@ -1294,7 +1295,8 @@ TEST_F(dirty, every_written_frame_is_logged)
 	/* The root pointer says whether EPT's A/D bits are on. */
 	roots = tdp_read(TDP_DIR "/dl/roots");
 	ASSERT_NE(NULL, roots);
-	ASSERT_EQ(1, sscanf(strrchr(roots, ' '), " 0x%llx", &pointer));
+	n = sscanf(strrchr(roots, ' '), " 0x%llx", &pointer);
+	ASSERT_EQ(1, n);
 	free(roots);
 	if (strstr(variant->args, "ept"))
 		ASSERT_EQ(variant->ad, !!(pointer & (1 << 6)));
