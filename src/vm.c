@@ -173,6 +173,8 @@ void tdpr_vm_destroy(struct tdpr_vm *vm)
 		 TDPR_WARN(vm, tdpr_stat_read(s, TDPR_STAT_pt_pages_allocated) !=
 			      tdpr_stat_read(s, TDPR_STAT_pt_pages_freed)) ||
 		 TDPR_WARN(vm, tdpr_stat_read(s, TDPR_STAT_leaf_sptes));
+	/* Every invalidation started has ended: nobody is left to end it. */
+	TDPR_WARN(vm, vm->mmu_invalidate_in_progress);
 	atomic_dec(&tdpr_vms_live);
 	if (leaked) {
 		/* Something may still point into it: keep it rather than free it. */
