@@ -217,6 +217,17 @@ int tdpr_backing_move(struct tdpr_vm *vm, u64 frame)
 	return 0;
 }
 
+/*
+ * Atomically: zaps and the harvest record frames concurrently. A bit found
+ * set is left alone: only a harvest clears it, taking it into its log, and
+ * that log covers this zap's write too. Saves a locked operation per leaf.
+ */
+static void tdpr_dirty_set(struct tdpr_vm *vm, u64 frame)
+{
+	if (!test_bit(frame, vm->dirty))
+		set_bit(frame, vm->dirty);
+}
+
 /* A huge leaf maps its whole block (1G leaves wrap inside it). */
 void tdpr_backing_mark_dirty(struct tdpr_vm *vm, u64 gfn, int level)
 {
@@ -225,12 +236,30 @@ void tdpr_backing_mark_dirty(struct tdpr_vm *vm, u64 gfn, int level)
 	u64 i;
 
 	if (level == TDPR_PG_LEVEL_4K) {
-		set_bit(frame, vm->dirty);
+		tdpr_dirty_set(vm, frame);
 		return;
 	}
-	/* Atomically: zaps and the harvest record frames concurrently. */
 	for (i = first; i < first + (1ULL << vm->block_order); i++)
-		set_bit(i, vm->dirty);
+		tdpr_dirty_set(vm, i);
+}
+
+void tdpr_backing_mark_dirty_table(struct tdpr_vm *vm, u64 gfn, const unsigned long *leaves)
+{
+	u64 frame = tdpr_backing_frame(vm, gfn);
+	unsigned int i, prev = 0;
+
+	/*
+	 * The 4K frames of one table are consecutive backing frames: within
+	 * one block for a huge VM, modulo the pool for a 4K one. No division
+	 * per leaf: a whole-root zap records every dirty leaf.
+	 */
+	for_each_set_bit(i, leaves, TDPR_PT_ENTRIES) {
+		frame += i - prev;
+		prev = i;
+		while (frame >= vm->nr_frames)
+			frame -= vm->nr_frames;
+		tdpr_dirty_set(vm, frame);
+	}
 }
 
 void tdpr_backing_unmark(struct tdpr_vm *vm, u64 gfn, int level, unsigned long *frames)

@@ -109,6 +109,14 @@ int tdpr_backing_move(struct tdpr_vm *vm, u64 frame);
 void tdpr_backing_mark_dirty(struct tdpr_vm *vm, u64 gfn, int level);
 
 /**
+ * tdpr_backing_mark_dirty_table() - Record the frames behind dirty 4K leaves.
+ * @vm: the VM.
+ * @gfn: the first guest frame of the level-1 table that held them.
+ * @leaves: a bitmap of TDPR_PT_ENTRIES bits, the dirty leaves' indexes.
+ */
+void tdpr_backing_mark_dirty_table(struct tdpr_vm *vm, u64 gfn, const unsigned long *leaves);
+
+/**
  * tdpr_backing_unmark() - Clear the frames behind a leaf in a bitmap.
  * @vm: the VM.
  * @gfn: a guest frame the leaf maps.

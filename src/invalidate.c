@@ -211,3 +211,12 @@ void tdpr_harvest_dirty_all(struct tdpr_vm *vm, struct tdpr_lock *lk, unsigned l
 	for_each_tdpr_root_yield_safe(root, vm, lk)
 		tdpr_harvest_dirty(vm, root, lk, cand);
 }
+
+void tdpr_wait_invalid_zapped(struct tdpr_vm *vm)
+{
+	u64 gen = atomic64_read(&vm->next_root_id);
+
+	/* The zaps waited for take mmu_lock. */
+	lockdep_assert_not_held(&vm->mmu_lock);
+	wait_event(vm->zap_wq, tdpr_old_roots_zapped(vm, gen));
+}

@@ -79,4 +79,14 @@ void tdpr_invalidate_range_end(struct tdpr_vm *vm, struct tdpr_lock *lk);
  */
 void tdpr_harvest_dirty_all(struct tdpr_vm *vm, struct tdpr_lock *lk, unsigned long *cand);
 
+/**
+ * tdpr_wait_invalid_zapped() - Wait until every invalid root listed now is zapped.
+ * @vm: the VM.
+ *
+ * Whole-root zaps record the dirty bits they take when they run; once a
+ * root is zapped, its leaves' bits are in the dirty bitmap. Locking:
+ * mmu_lock not held.
+ */
+void tdpr_wait_invalid_zapped(struct tdpr_vm *vm);
+
 #endif /* _TDPROOT_INVALIDATE_H */

@@ -6,6 +6,7 @@
  * so it is frozen entry by entry and only then handed to RCU.
  */
 
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -131,24 +132,32 @@ static u64 tdpr_freeze_spte(struct tdpr_vm *vm, u64 *sptep, int level)
 u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, u64 gfn, int *tables)
 {
 	u64 dirty = tdpr_spte_dirty(vm->p.format, vm->p.ad);
+	DECLARE_BITMAP(dirty_4k, TDPR_PT_ENTRIES);
 	u64 leaves = 0;
 	int i;
 
+	bitmap_zero(dirty_4k, TDPR_PT_ENTRIES);
 	for (i = 0; i < TDPR_PT_ENTRIES; i++) {
 		u64 old = tdpr_freeze_spte(vm, pt + i, level);
 		u64 at = gfn + i * tdpr_level_pages(level);
 
 		if (!tdpr_spte_present(old))
 			continue;
-		if (tdpr_spte_leaf(old, level)) {
-			leaves++;
-			if (old & dirty)
-				tdpr_backing_mark_dirty(vm, at, level);
-		} else {
+		if (!tdpr_spte_leaf(old, level)) {
 			leaves += tdpr_pt_teardown(vm, phys_to_virt(old & TDPR_SPTE_PFN_MASK),
 						  level - 1, at, tables);
+			continue;
 		}
+		leaves++;
+		if (!(old & dirty))
+			continue;
+		if (level == TDPR_PG_LEVEL_4K)
+			__set_bit(i, dirty_4k);
+		else
+			tdpr_backing_mark_dirty(vm, at, level);
 	}
+	if (level == TDPR_PG_LEVEL_4K && !bitmap_empty(dirty_4k, TDPR_PT_ENTRIES))
+		tdpr_backing_mark_dirty_table(vm, gfn, dirty_4k);
 	tdpr_pt_uninstall(vm, pt);
 	(*tables)++;
 	return leaves;

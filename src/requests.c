@@ -252,14 +252,16 @@ static void tdpr_bitmap_take(unsigned long *dst, unsigned long *src, u64 bits)
 }
 
 /*
- * The oracle. A vCPU's write sets the leaf's dirty bit, writes, and only
- * then marks the frame in vm->written; the harvest flushes every TLB after
- * it cleared the dirty bits, so a write that used a leaf before its bit was
- * cleared has marked its frame before the written bitmap is taken. A frame
- * written but not in the log must then be dirty in a live leaf (written
- * again after the clear; it is in the next log) or in vm->dirty (zapped
- * since): checked in that order, the leaves first, as a zap moves the bit
- * from a leaf to vm->dirty. Anything else is a write whose dirty bit was lost.
+ * The oracle. A vCPU's write sets the leaf's dirty bit (or uses a TLB entry
+ * that did), writes, and only then marks the frame in vm->written. The
+ * harvest clears the dirty bits and takes the log, then flushes every TLB
+ * and waits, then takes the written bitmap: a write that used a leaf before
+ * its bit was cleared or zapped has marked its frame by then, and the frame
+ * is in the log. A frame written but not in the log must then be dirty in a
+ * live leaf (written again after the clear; it is in the next log) or in
+ * vm->dirty (zapped since): checked in that order, the leaves first, as a
+ * zap moves the bit from a leaf to vm->dirty. Anything else is a write
+ * whose dirty bit was lost.
  */
 static u64 tdpr_dirty_lost(struct tdpr_vm *vm, unsigned long *cand)
 {
@@ -271,7 +273,16 @@ static u64 tdpr_dirty_lost(struct tdpr_vm *vm, unsigned long *cand)
 	tdpr_lock_release(&lk);
 	if (lk.frees)
 		tdpr_wait_frees(vm);
+	/*
+	 * A zap may have taken a bit the walk did not see and not recorded it
+	 * yet: a whole-root zap (of a root the walk skipped, in its last put,
+	 * or one it found frozen) records by the time the root is zapped; a
+	 * range zap records each leaf in the same hold of mmu_lock.
+	 */
+	tdpr_wait_invalid_zapped(vm);
+	tdpr_vm_lock(vm, &lk, true);
 	bitmap_andnot(cand, cand, vm->dirty, vm->nr_frames);
+	tdpr_lock_release(&lk);
 	lost = bitmap_weight(cand, vm->nr_frames);
 	if (lost) {
 		tdpr_stat_add(&vm->stats, TDPR_STAT_lost_writes, lost);
@@ -311,6 +322,14 @@ int tdpr_vm_dirty_log(struct seq_file *m, struct tdpr_vm *vm)
 	if (vm->p.ad) {
 		tdpr_vm_lock(vm, &lk, true);
 		tdpr_harvest_dirty_all(vm, &lk, NULL);
+		/*
+		 * Under the lock: a range zap whose dirty bits the log takes
+		 * has made its flush request too, and a zap_all its reload
+		 * request, so the flush below waits for every write through a
+		 * TLB entry those zaps left behind (KVM flushes before it
+		 * drops mmu_lock, so no GET_DIRTY_LOG runs in between).
+		 */
+		tdpr_bitmap_take(log, vm->dirty, vm->nr_frames);
 		target = atomic64_inc_return(&vm->flush_seq);
 		tdpr_lock_release(&lk);
 		wake_up_all(&vm->kick_wq);
@@ -320,7 +339,6 @@ int tdpr_vm_dirty_log(struct seq_file *m, struct tdpr_vm *vm)
 			tdpr_wait_frees(vm);
 
 		tdpr_bitmap_take(cand, vm->written, vm->nr_frames);
-		tdpr_bitmap_take(log, vm->dirty, vm->nr_frames);
 		if (bitmap_andnot(cand, cand, log, vm->nr_frames))
 			tdpr_dirty_lost(vm, cand);
 	}
