@@ -25,11 +25,18 @@ ARGS ?=
 all: modules
 
 # Without KDIR= and without a build tree for the running kernel, build
-# against the newest installed one and say so; with none at all, say what to do.
+# against the newest installed one, else the newest test kernel's headers in
+# the cache (make check and make run put them there), and say so; with none
+# at all, say what to do.
+TDPROOT_CACHE ?= $(or $(XDG_CACHE_HOME),$(or $(HOME),/var/tmp)/.cache)/tdproot
 ifneq ($(filter all modules install clean,$(or $(MAKECMDGOALS),all)),)
 ifeq ($(origin KDIR),file)
 ifeq ($(wildcard $(KDIR)/Makefile),)
 FALLBACK_KDIR := $(lastword $(sort $(dir $(wildcard /lib/modules/*/build/Makefile))))
+ifeq ($(FALLBACK_KDIR),)
+FALLBACK_KDIR := $(lastword $(sort $(dir $(wildcard \
+	$(TDPROOT_CACHE)/kernels/*/usr/src/linux-headers-*-amd64/Makefile))))
+endif
 ifneq ($(FALLBACK_KDIR),)
 $(info tdproot: no kernel build tree at $(KDIR) (the running kernel);)
 $(info tdproot: building against $(FALLBACK_KDIR:/=) instead; pass KDIR=... to choose)

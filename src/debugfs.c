@@ -27,6 +27,8 @@ struct tdpr_file_op {
 	int (*show)(struct seq_file *m, struct tdpr_guest *g, int arg);
 	int (*store)(struct tdpr_guest *g, char *buf, int arg);
 	int arg;
+	/* The buffer show needs, if one call must fit: it has side effects. */
+	size_t (*size)(struct tdpr_guest *g);
 };
 
 static struct dentry *tdpr_debugfs_dir;
@@ -104,6 +106,27 @@ static int tdpr_zap_range_file_store(struct tdpr_guest *g, char *buf, int arg)
 	return tdpr_vm_zap_range(g->vm, gfn, nr);
 }
 
+static int tdpr_migrate_file_store(struct tdpr_guest *g, char *buf, int arg)
+{
+	char who[48];
+	u64 gfn, nr;
+
+	snprintf(who, sizeof(who), "%s/migrate", g->name);
+	if (tdpr_parse_range(who, buf, tdpr_vm_nr_gfns(g->vm), &gfn, &nr))
+		return -EINVAL;
+	return tdpr_vm_migrate(g->vm, gfn, nr);
+}
+
+static int tdpr_dirty_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
+{
+	return tdpr_vm_dirty_log(m, g->vm);
+}
+
+static size_t tdpr_dirty_file_size(struct tdpr_guest *g)
+{
+	return tdpr_vm_dirty_log_size(g->vm);
+}
+
 static int tdpr_stats_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
 {
 	tdpr_stats_show(m, tdpr_vm_stats(g->vm));
@@ -142,6 +165,8 @@ static const struct tdpr_file_op tdpr_vm_file_ops[] = {
 	{ "populate", 0200, false, NULL, tdpr_populate_file_store },
 	{ "zap_all", 0200, false, NULL, tdpr_zap_all_file_store },
 	{ "zap_range", 0200, false, NULL, tdpr_zap_range_file_store },
+	{ "migrate", 0200, false, NULL, tdpr_migrate_file_store },
+	{ "dirty", 0400, false, tdpr_dirty_file_show, NULL, 0, tdpr_dirty_file_size },
 	{ "stats", 0400, false, tdpr_stats_file_show, NULL },
 	{ "roots", 0400, false, tdpr_roots_file_show, NULL },
 	{ "lock_hold", 0600, true, tdpr_hist_file_show, tdpr_hist_file_store,
@@ -188,6 +213,8 @@ static int tdpr_file_open(struct inode *inode, struct file *file)
 		pr_warn_ratelimited("%s is read-only\n", tdpr_file_path(f, path, sizeof(path)));
 		return -EPERM;
 	}
+	if (f->op->size && (file->f_mode & FMODE_READ))
+		return single_open_size(file, tdpr_file_show, f, f->op->size(f->g));
 	return single_open(file, tdpr_file_show, f);
 }
 

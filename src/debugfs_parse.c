@@ -159,15 +159,16 @@ bool tdpr_name_ok(const char *name)
 	return true;
 }
 
-enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_NR };
+enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_AD, K_NR };
 
 static const char *const tdpr_create_keys[K_NR] = {
-	"mem", "backing", "format", "levels", "policy", "huge",
+	"mem", "backing", "format", "levels", "policy", "huge", "ad",
 };
 
 static const char *const tdpr_policy_names[TDPR_POLICY_NR] = { "seed", "pinned" };
 static const char *const tdpr_huge_names[] = { NULL, "4k", "2m", "1g" };
 static const char *const tdpr_level_names[] = { "4", "5" };
+static const char *const tdpr_ad_names[] = { "0", "1" };
 
 int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 {
@@ -183,6 +184,7 @@ int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 		.levels = 4,
 		.policy = TDPR_POLICY_SEED,
 		.leaf_level = TDPR_PG_LEVEL_4K,
+		.ad = true,
 	};
 
 	while ((tok = tdpr_next_token(&buf))) {
@@ -215,6 +217,11 @@ int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 			v = tdpr_parse_choice(val, tdpr_huge_names, ARRAY_SIZE(tdpr_huge_names));
 			p->leaf_level = v;
 			want = "4k, 2m or 1g";
+			break;
+		case K_AD:
+			v = tdpr_parse_choice(val, tdpr_ad_names, ARRAY_SIZE(tdpr_ad_names));
+			p->ad = v == 1;
+			want = "0 or 1";
 			break;
 		default:
 			return -EINVAL;	/* tdpr_parse_kv() said why */

@@ -13,11 +13,46 @@
 #include "pt.h"
 #include "walk.h"
 
-int tdpr_fault_locked(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn,
-		      bool write, struct tdpr_pt_cache *cache, struct tdpr_lock *lk)
+void tdpr_fault_prepare(struct tdpr_vm *vm, struct tdpr_fault_in *f, u64 gfn, bool write)
 {
-	int target = vm->p.leaf_level;
-	u64 base = round_down(gfn, tdpr_level_pages(target));
+	f->gfn = gfn;
+	f->write = write;
+	f->mmu_seq = READ_ONCE(vm->mmu_invalidate_seq);
+	/*
+	 * The page is resolved after the sample: an invalidation that moves
+	 * it ends by bumping the sequence under the write lock, so a fault
+	 * that resolved the old page sees the new sequence or the invalidation
+	 * still in progress (tdpr_fault_is_stale()).
+	 */
+	smp_rmb();
+	f->level = tdpr_backing_resolve(vm, gfn, &f->pfn);
+}
+
+/*
+ * KVM's mmu_invalidate_retry_gfn(): whether the page @f resolved may be
+ * stale, because an invalidation overlapping the leaf is in progress or one
+ * ended since the sample. Between the sample and the install, the one
+ * decision point of the retry rule.
+ */
+static bool tdpr_fault_is_stale(struct tdpr_vm *vm, const struct tdpr_fault_in *f)
+{
+	u64 nr = tdpr_level_pages(f->level);
+	u64 base = round_down(f->gfn, nr);
+
+	/* Start and end change them under the write lock. */
+	lockdep_assert_held(&vm->mmu_lock);
+	if (unlikely(vm->mmu_invalidate_in_progress) &&
+	    base < vm->mmu_invalidate_end && base + nr > vm->mmu_invalidate_start)
+		return true;
+	return vm->mmu_invalidate_seq != f->mmu_seq;
+}
+
+int tdpr_fault_locked(struct tdpr_vm *vm, struct tdpr_root *root,
+		      const struct tdpr_fault_in *f, struct tdpr_pt_cache *cache,
+		      struct tdpr_lock *lk)
+{
+	int target = f->level;
+	u64 gfn = f->gfn;
 	struct tdpr_iter iter;
 	int ret = 0;
 
@@ -48,8 +83,12 @@ int tdpr_fault_locked(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn,
 				tdpr_stat_inc(&vm->stats, TDPR_STAT_spurious_faults);
 				break;
 			}
-			new = tdpr_make_leaf_spte(vm->p.format, tdpr_backing_pfn(vm, base),
-						  target, write);
+			if (tdpr_fault_is_stale(vm, f)) {
+				ret = TDPR_FAULT_STALE;
+				break;
+			}
+			new = tdpr_make_leaf_spte(vm->p.format, vm->p.ad, f->pfn, target,
+						  f->write);
 			if (!try_cmpxchg64(iter.sptep, &iter.old_spte, new)) {
 				ret = TDPR_FAULT_RETRY;
 				break;
@@ -88,6 +127,8 @@ int tdpr_fault_locked(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn,
 
 	if (ret == TDPR_FAULT_RETRY)
 		tdpr_stat_inc(&vm->stats, TDPR_STAT_fault_retries);
+	else if (ret == TDPR_FAULT_STALE)
+		tdpr_stat_inc(&vm->stats, TDPR_STAT_fault_retries_invalidate);
 	else if (!ret)
 		tdpr_stat_inc(&vm->stats, TDPR_STAT_faults);
 	return ret;
@@ -96,16 +137,19 @@ int tdpr_fault_locked(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn,
 int tdpr_fault(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write,
 	       struct tdpr_pt_cache *cache)
 {
+	struct tdpr_fault_in f;
 	struct tdpr_lock lk;
 	int ret;
 
 	do {
 		if (tdpr_pt_cache_topup(cache, tdpr_fault_pages(vm)))
 			return -ENOMEM;
+		tdpr_fault_prepare(vm, &f, gfn, write);
 		tdpr_fault_lock(vm, &lk);
-		ret = tdpr_fault_locked(vm, root, gfn, write, cache, &lk);
+		ret = tdpr_fault_locked(vm, root, &f, cache, &lk);
 		tdpr_lock_release(&lk);
 	} while (ret == TDPR_FAULT_RETRY);
-	return ret;
+	/* The vCPU must see requests (the invalidation's flush) before it retries. */
+	return ret == TDPR_FAULT_STALE ? -EBUSY : ret;
 }
 

@@ -9,6 +9,7 @@
 
 #include <linux/wait.h>
 
+#include "backing.h"
 #include "invalidate.h"
 #include "race.h"
 #include "root.h"
@@ -148,4 +149,79 @@ void tdpr_zap_range_locked(struct tdpr_vm *vm, u64 start, u64 end, struct tdpr_l
 	 */
 	for_each_tdpr_root_yield_safe(root, vm, lk)
 		tdpr_zap_leafs(vm, root, start, end, lk);
+}
+
+/* Zap [@start, @end) in every root, and widen the in-progress range by it. */
+static void tdpr_invalidate_one(struct tdpr_vm *vm, u64 start, u64 end, struct tdpr_lock *lk)
+{
+	struct tdpr_root *root;
+
+	vm->mmu_invalidate_start = min(vm->mmu_invalidate_start, start);
+	vm->mmu_invalidate_end = max(vm->mmu_invalidate_end, end);
+	for_each_tdpr_root_yield_safe(root, vm, lk)
+		tdpr_zap_leafs(vm, root, start, end, lk);
+}
+
+void tdpr_invalidate_range_start(struct tdpr_vm *vm, u64 start, u64 end, bool aliases,
+				 struct tdpr_lock *lk)
+{
+	u64 period = vm->nr_gfns;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	if (!vm->mmu_invalidate_in_progress++) {
+		vm->mmu_invalidate_start = start;
+		vm->mmu_invalidate_end = end;
+	}
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_invalidations);
+
+	if (aliases) {
+		u64 leaf = tdpr_level_pages(vm->p.leaf_level);
+
+		/* A huge leaf of the range is zapped whole, and refaulted. */
+		start = round_down(start, leaf);
+		end = min(round_up(end, leaf), vm->nr_gfns);
+		period = tdpr_backing_alias_period(vm);
+	}
+	if (end - start >= period) {
+		tdpr_invalidate_one(vm, 0, vm->nr_gfns, lk);
+		return;
+	}
+	/*
+	 * Guest frames a period apart share their backing frames: every
+	 * copy of the range, the one that wraps below the first included.
+	 */
+	end = start % period + (end - start);
+	start %= period;
+	if (end > period)
+		tdpr_invalidate_one(vm, 0, end - period, lk);
+	for (; start < vm->nr_gfns; start += period, end += period)
+		tdpr_invalidate_one(vm, start, min(end, vm->nr_gfns), lk);
+}
+
+void tdpr_invalidate_range_end(struct tdpr_vm *vm, struct tdpr_lock *lk)
+{
+	lockdep_assert_held_write(&vm->mmu_lock);
+	/* Faults that sampled the old sequence retry from here on. */
+	vm->mmu_invalidate_seq++;
+	if (TDPR_WARN(vm, vm->mmu_invalidate_in_progress <= 0))
+		return;
+	vm->mmu_invalidate_in_progress--;
+}
+
+void tdpr_harvest_dirty_all(struct tdpr_vm *vm, struct tdpr_lock *lk, unsigned long *cand)
+{
+	struct tdpr_root *root;
+
+	tdpr_lock_assert_held(lk);
+	for_each_tdpr_root_yield_safe(root, vm, lk)
+		tdpr_harvest_dirty(vm, root, lk, cand);
+}
+
+void tdpr_wait_invalid_zapped(struct tdpr_vm *vm)
+{
+	u64 gen = atomic64_read(&vm->next_root_id);
+
+	/* The zaps waited for take mmu_lock. */
+	lockdep_assert_not_held(&vm->mmu_lock);
+	wait_event(vm->zap_wq, tdpr_old_roots_zapped(vm, gen));
 }

@@ -45,4 +45,48 @@ void tdpr_zap_invalidated(struct tdpr_vm *vm, u64 gen);
  */
 void tdpr_zap_range_locked(struct tdpr_vm *vm, u64 start, u64 end, struct tdpr_lock *lk);
 
+/**
+ * tdpr_invalidate_range_start() - KVM's invalidate_range_start, page-table half.
+ * @vm: the VM.
+ * @start: first guest frame.
+ * @end: first guest frame past the range.
+ * @aliases: the backing of the range changes: round it out to whole
+ *	leaves and zap every guest range that aliases it too.
+ * @lk: mmu_lock, held for write; yielded as needed.
+ *
+ * Raises the in-progress count and widens the in-progress range before it
+ * zaps, so a fault that runs while the zap yields does not install.
+ */
+void tdpr_invalidate_range_start(struct tdpr_vm *vm, u64 start, u64 end, bool aliases,
+				 struct tdpr_lock *lk);
+
+/**
+ * tdpr_invalidate_range_end() - KVM's invalidate_range_end.
+ * @vm: the VM.
+ * @lk: mmu_lock, held for write.
+ *
+ * Bumps the sequence, then lowers the in-progress count.
+ */
+void tdpr_invalidate_range_end(struct tdpr_vm *vm, struct tdpr_lock *lk);
+
+/**
+ * tdpr_harvest_dirty_all() - Take the dirty bits of every root's leaves.
+ * @vm: the VM.
+ * @lk: mmu_lock, held for read; yielded as needed.
+ * @cand: as for tdpr_harvest_dirty().
+ *
+ * Invalid roots too: a vCPU that has not reloaded may still write through one.
+ */
+void tdpr_harvest_dirty_all(struct tdpr_vm *vm, struct tdpr_lock *lk, unsigned long *cand);
+
+/**
+ * tdpr_wait_invalid_zapped() - Wait until every invalid root listed now is zapped.
+ * @vm: the VM.
+ *
+ * Whole-root zaps record the dirty bits they take when they run; once a
+ * root is zapped, its leaves' bits are in the dirty bitmap. Locking:
+ * mmu_lock not held.
+ */
+void tdpr_wait_invalid_zapped(struct tdpr_vm *vm);
+
 #endif /* _TDPROOT_INVALIDATE_H */

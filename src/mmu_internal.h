@@ -12,10 +12,14 @@
 #include <linux/rculist.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 
 #include <tdproot/mmu.h>
 
 #include "lock.h"
+
+/* Pages retired by migrate kept before they are freed, so a stale access finds their stamp. */
+#define TDPR_RETIRED_KEPT	256
 
 /* Which of the two address spaces (like SMM) and which hardware format. */
 struct tdpr_role {
@@ -66,6 +70,38 @@ struct tdpr_vm {
 	struct page **blocks;
 	u64 nr_blocks;
 	unsigned int block_order;
+	/* Backing frames: the pages of the blocks, in order; nr_blocks << block_order. */
+	u64 nr_frames;
+	/*
+	 * The page behind each frame migrate moved, by frame; a frame not in
+	 * it is still its block's page. Written between an invalidation's
+	 * start and end, read by faults under the retry rule.
+	 */
+	struct xarray moved;
+	/* Blocks with a moved frame: no longer contiguous, mapped at 4K. */
+	unsigned long *split;
+	/* One migrate at a time: its frames, the retired pages below. */
+	struct mutex migrate_mutex;
+	/* Single pages retired by migrate, freed oldest first. */
+	struct page *retired[TDPR_RETIRED_KEPT];
+	unsigned int retired_next;
+
+	/*
+	 * KVM's mmu_invalidate_*: an invalidation's start raises in_progress
+	 * and widens [start, end); its end bumps seq, then lowers in_progress.
+	 * Written under mmu_lock for write; faults read them under the read
+	 * lock, seq also before they resolve a frame's page.
+	 */
+	u64 mmu_invalidate_seq;
+	long mmu_invalidate_in_progress;
+	u64 mmu_invalidate_start, mmu_invalidate_end;
+
+	/* Frames whose dirty bit a zap or a harvest took from a leaf. */
+	unsigned long *dirty;
+	/* The oracle's shadow: frames vCPUs wrote since the last harvest. */
+	unsigned long *written;
+	/* One reader of NAME/dirty at a time. */
+	struct mutex dirty_mutex;
 
 	/* Requests to clients (vCPUs). */
 	spinlock_t clients_lock;

@@ -20,8 +20,8 @@ static bool tdpr_populate_should_break(const struct tdpr_lock *lk)
 
 int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 {
-	u64 step = tdpr_level_pages(vm->p.leaf_level);
 	struct tdpr_pt_cache cache = { 0 };
+	bool stale = false;
 	struct tdpr_root *root;
 	u64 end = gfn + nr;
 	struct tdpr_lock lk;
@@ -54,7 +54,17 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 		 */
 		tdpr_fault_lock(vm, &lk);
 		while (gfn < end && cache.nr >= tdpr_fault_pages(vm)) {
-			ret = tdpr_fault_locked(vm, root, gfn, true, &cache, &lk);
+			struct tdpr_fault_in f;
+
+			/* Under the read lock the sequence cannot move, but may be in progress. */
+			tdpr_fault_prepare(vm, &f, gfn, true);
+			ret = tdpr_fault_locked(vm, root, &f, &cache, &lk);
+			if (ret == TDPR_FAULT_STALE) {
+				/* Let the invalidation end: it needs the write lock. */
+				ret = 0;
+				stale = true;
+				break;
+			}
 			if (ret == TDPR_FAULT_RETRY) {
 				ret = 0;
 				if (tdpr_populate_should_break(&lk))
@@ -63,7 +73,8 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 			}
 			if (ret)
 				break;
-			gfn = round_down(gfn, step) + step;
+			gfn = round_down(gfn, tdpr_level_pages(f.level));
+			gfn += tdpr_level_pages(f.level);
 			if (tdpr_populate_should_break(&lk))
 				break;
 		}
@@ -78,6 +89,10 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 				return PTR_ERR(root);
 			}
 			ret = 0;
+		}
+		if (stale) {
+			stale = false;
+			schedule_timeout_uninterruptible(1);
 		}
 		cond_resched();
 	}

@@ -6,11 +6,13 @@
  * so it is frozen entry by entry and only then handed to RCU.
  */
 
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 
+#include "backing.h"
 #include "fail.h"
 
 #include "pt.h"
@@ -93,42 +95,63 @@ void tdpr_pt_uninstall(struct tdpr_vm *vm, u64 *pt)
 /*
  * Take ownership of an entry of an unlinked table. Tables are unlinked only
  * by whole-root zaps, and only invalid roots are zapped whole: nothing
- * faults into them, and each is zapped by one thread, so no other writer
- * can reach this table and plain stores do. (KVM needs an xchg here because
- * hardware sets accessed/dirty bits concurrently; tdproot's vCPUs only read.)
+ * faults into them, and each is zapped by one thread, so no other software
+ * writer can reach this table. A vCPU that was already walking below the
+ * unlinked entry may still set a leaf's dirty bit, as hardware does until
+ * its TLB is flushed: a leaf without it is exchanged, so the bit is either
+ * in the value returned or never set. A set dirty bit cannot be lost (only
+ * the harvest clears it, with a compare-exchange that then fails), and
+ * tables carry none, so those take a plain store, which keeps the zap cheap.
  * Lockless walkers that still hold a pointer read FROZEN and take an exit.
  */
-static u64 tdpr_freeze_spte(struct tdpr_vm *vm, u64 *sptep)
+static u64 tdpr_freeze_spte(struct tdpr_vm *vm, u64 *sptep, int level)
 {
+	u64 dirty = tdpr_spte_dirty(vm->p.format, vm->p.ad);
 	u64 old = tdpr_read_spte(sptep);
 
 	TDPR_WARN(vm, tdpr_spte_frozen(old));
+	if (dirty && tdpr_spte_present(old) && tdpr_spte_leaf(old, level) && !(old & dirty))
+		return xchg(sptep, TDPR_SPTE_FROZEN);
 	WRITE_ONCE(*sptep, TDPR_SPTE_FROZEN);
 	return old;
 }
 
 /*
- * Tear down the unlinked table @pt at @level; returns the leaves it held and
- * adds the tables freed, @pt included, to *@tables. This recursion, not the
- * walker, visits an unlinked subtree: it is at most TDPR_MAX_LEVEL deep and
- * nobody else can reach the subtree, so it never yields.
+ * Tear down the unlinked table @pt at @level, which maps from @gfn on;
+ * returns the leaves it held and adds the tables freed, @pt included, to
+ * *@tables. A dirty leaf's frames go to the dirty log. This recursion, not
+ * the walker, visits an unlinked subtree: it is at most TDPR_MAX_LEVEL deep
+ * and nobody else can reach the subtree, so it never yields.
  */
-u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, int *tables)
+u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, u64 gfn, int *tables)
 {
+	u64 dirty = tdpr_spte_dirty(vm->p.format, vm->p.ad);
+	DECLARE_BITMAP(dirty_4k, TDPR_PT_ENTRIES);
 	u64 leaves = 0;
 	int i;
 
+	bitmap_zero(dirty_4k, TDPR_PT_ENTRIES);
 	for (i = 0; i < TDPR_PT_ENTRIES; i++) {
-		u64 old = tdpr_freeze_spte(vm, pt + i);
+		u64 old = tdpr_freeze_spte(vm, pt + i, level);
+		u64 at = gfn + i * tdpr_level_pages(level);
 
 		if (!tdpr_spte_present(old))
 			continue;
-		if (tdpr_spte_leaf(old, level))
-			leaves++;
-		else
+		if (!tdpr_spte_leaf(old, level)) {
 			leaves += tdpr_pt_teardown(vm, phys_to_virt(old & TDPR_SPTE_PFN_MASK),
-						  level - 1, tables);
+						  level - 1, at, tables);
+			continue;
+		}
+		leaves++;
+		if (!(old & dirty))
+			continue;
+		if (level == TDPR_PG_LEVEL_4K)
+			__set_bit(i, dirty_4k);
+		else
+			tdpr_backing_mark_dirty(vm, at, level);
 	}
+	if (level == TDPR_PG_LEVEL_4K && !bitmap_empty(dirty_4k, TDPR_PT_ENTRIES))
+		tdpr_backing_mark_dirty_table(vm, gfn, dirty_4k);
 	tdpr_pt_uninstall(vm, pt);
 	(*tables)++;
 	return leaves;

@@ -50,14 +50,16 @@ void tdpr_pt_poison(u64 *pt);
  * @vm: the VM.
  * @pt: the unlinked table.
  * @level: its level.
+ * @gfn: the first guest frame it maps.
  * @tables: incremented by the number of tables freed, @pt included.
  *
  * A recursion, not the walker: at most TDPR_MAX_LEVEL deep, and nobody else
- * can reach the subtree, so it never yields.
+ * can reach the subtree, so it never yields. A leaf a vCPU may still dirty
+ * is exchanged, and the frames of a dirty leaf go to the dirty log.
  *
  * Return: the number of leaves the subtree held.
  */
-u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, int *tables);
+u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, u64 gfn, int *tables);
 
 /**
  * tdpr_free_deferred() - Queue a free after a grace period, counted as pending.

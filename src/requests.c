@@ -100,7 +100,7 @@ bool tdpr_tlb_check(struct tdpr_vm *vm, u64 gen)
 	if (likely((s64)(gen - atomic64_read(&vm->flush_done_seq)) >= 0))
 		return true;
 	tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
-	WARN_ONCE(1, "vm %s: a vCPU used a translation cached before zap_range %lld returned\n",
+	WARN_ONCE(1, "vm %s: a vCPU used a translation cached before flush %lld (zap_range, migrate, dirty log) returned\n",
 		  vm->name, atomic64_read(&vm->flush_done_seq));
 	return false;
 }
@@ -156,16 +156,21 @@ int tdpr_vm_zap_all(struct tdpr_vm *vm)
 	return 0;
 }
 
-int tdpr_vm_zap_range(struct tdpr_vm *vm, u64 gfn, u64 nr)
+/*
+ * KVM's invalidate_range_start: under mmu_lock for write, the in-progress
+ * count up and the range's leaves zapped in every root; then a flush
+ * request and the wait until every client has flushed its TLB (KVM's
+ * remote TLB flush waits for every vCPU to leave guest mode). When it
+ * returns no vCPU can reach the range's old pages, and no fault installs a
+ * translation of them until the end.
+ */
+static void tdpr_invalidate_begin(struct tdpr_vm *vm, u64 gfn, u64 nr, bool aliases)
 {
 	struct tdpr_lock lk;
 	u64 target;
 
-	if (!tdpr_range_ok(vm, gfn, nr))
-		return -EINVAL;
-
 	tdpr_vm_lock(vm, &lk, false);
-	tdpr_zap_range_locked(vm, gfn, gfn + nr, &lk);
+	tdpr_invalidate_range_start(vm, gfn, gfn + nr, aliases, &lk);
 	target = atomic64_inc_return(&vm->flush_seq);
 	tdpr_lock_release(&lk);
 
@@ -180,6 +185,168 @@ int tdpr_vm_zap_range(struct tdpr_vm *vm, u64 gfn, u64 nr)
 	 */
 	if (lk.frees)
 		tdpr_wait_frees(vm);
+}
+
+/* KVM's invalidate_range_end: the sequence up, then the in-progress count down. */
+static void tdpr_invalidate_finish(struct tdpr_vm *vm)
+{
+	struct tdpr_lock lk;
+
+	tdpr_vm_lock(vm, &lk, false);
+	tdpr_invalidate_range_end(vm, &lk);
+	tdpr_lock_release(&lk);
+}
+
+int tdpr_vm_zap_range(struct tdpr_vm *vm, u64 gfn, u64 nr)
+{
+	if (!tdpr_range_ok(vm, gfn, nr))
+		return -EINVAL;
+
+	tdpr_invalidate_begin(vm, gfn, nr, false);
+	tdpr_invalidate_finish(vm);
 	tdpr_stat_inc(&vm->stats, TDPR_STAT_zaps_range);
+	return 0;
+}
+
+static unsigned long *tdpr_frame_bitmap(struct tdpr_vm *vm)
+{
+	return kvcalloc(BITS_TO_LONGS(vm->nr_frames), sizeof(unsigned long), GFP_KERNEL);
+}
+
+int tdpr_vm_migrate(struct tdpr_vm *vm, u64 gfn, u64 nr)
+{
+	unsigned long *frames, frame;
+	int ret = 0;
+
+	if (!tdpr_range_ok(vm, gfn, nr))
+		return -EINVAL;
+	frames = tdpr_frame_bitmap(vm);
+	if (!frames)
+		return -ENOMEM;
+	tdpr_backing_frames_in(vm, gfn, nr, frames);
+
+	mutex_lock(&vm->migrate_mutex);
+	tdpr_invalidate_begin(vm, gfn, nr, true);
+	for_each_set_bit(frame, frames, vm->nr_frames) {
+		ret = tdpr_backing_move(vm, frame);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	tdpr_invalidate_finish(vm);
+	mutex_unlock(&vm->migrate_mutex);
+
+	kvfree(frames);
+	return ret;
+}
+
+/* Copy @src to @dst and clear it, a word at a time, each word atomically. */
+static void tdpr_bitmap_take(unsigned long *dst, unsigned long *src, u64 bits)
+{
+	u64 i;
+
+	for (i = 0; i < BITS_TO_LONGS(bits); i++)
+		dst[i] = xchg(&src[i], 0);
+}
+
+/*
+ * The oracle. A vCPU's write sets the leaf's dirty bit (or uses a TLB entry
+ * that did), writes, and only then marks the frame in vm->written. The
+ * harvest clears the dirty bits and takes the log, then flushes every TLB
+ * and waits, then takes the written bitmap: a write that used a leaf before
+ * its bit was cleared or zapped has marked its frame by then, and the frame
+ * is in the log. A frame written but not in the log must then be dirty in a
+ * live leaf (written again after the clear; it is in the next log) or in
+ * vm->dirty (zapped since): checked in that order, the leaves first, as a
+ * zap moves the bit from a leaf to vm->dirty. Anything else is a write
+ * whose dirty bit was lost.
+ */
+static u64 tdpr_dirty_lost(struct tdpr_vm *vm, unsigned long *cand)
+{
+	struct tdpr_lock lk;
+	u64 lost;
+
+	tdpr_vm_lock(vm, &lk, true);
+	tdpr_harvest_dirty_all(vm, &lk, cand);
+	tdpr_lock_release(&lk);
+	if (lk.frees)
+		tdpr_wait_frees(vm);
+	/*
+	 * A zap may have taken a bit the walk did not see and not recorded it
+	 * yet: a whole-root zap (of a root the walk skipped, in its last put,
+	 * or one it found frozen) records by the time the root is zapped; a
+	 * range zap records each leaf in the same hold of mmu_lock.
+	 */
+	tdpr_wait_invalid_zapped(vm);
+	tdpr_vm_lock(vm, &lk, true);
+	bitmap_andnot(cand, cand, vm->dirty, vm->nr_frames);
+	tdpr_lock_release(&lk);
+	lost = bitmap_weight(cand, vm->nr_frames);
+	if (lost) {
+		tdpr_stat_add(&vm->stats, TDPR_STAT_lost_writes, lost);
+		tdpr_stat_add(&vm->stats, TDPR_STAT_integrity_errors, lost);
+		WARN_ONCE(1, "vm %s: %llu written frames missing from the dirty log, frame 0x%lx first\n",
+			  vm->name, lost, find_first_bit(cand, vm->nr_frames));
+	}
+	return lost;
+}
+
+size_t tdpr_vm_dirty_log_size(struct tdpr_vm *vm)
+{
+	size_t digits = 1;
+	u64 n;
+
+	for (n = vm->nr_frames; n >= 10; n /= 10)
+		digits++;
+	/* "frames N", then at most one run per two frames of "FRAME NR". */
+	return 32 + (vm->nr_frames + 1) / 2 * (2 * digits + 2);
+}
+
+int tdpr_vm_dirty_log(struct seq_file *m, struct tdpr_vm *vm)
+{
+	unsigned long *log, *cand, start, end;
+	struct tdpr_lock lk;
+	u64 target;
+
+	log = tdpr_frame_bitmap(vm);
+	cand = tdpr_frame_bitmap(vm);
+	if (!log || !cand) {
+		kvfree(log);
+		kvfree(cand);
+		return -ENOMEM;
+	}
+
+	mutex_lock(&vm->dirty_mutex);
+	if (vm->p.ad) {
+		tdpr_vm_lock(vm, &lk, true);
+		tdpr_harvest_dirty_all(vm, &lk, NULL);
+		/*
+		 * Under the lock: a range zap whose dirty bits the log takes
+		 * has made its flush request too, and a zap_all its reload
+		 * request, so the flush below waits for every write through a
+		 * TLB entry those zaps left behind (KVM flushes before it
+		 * drops mmu_lock, so no GET_DIRTY_LOG runs in between).
+		 */
+		tdpr_bitmap_take(log, vm->dirty, vm->nr_frames);
+		target = atomic64_inc_return(&vm->flush_seq);
+		tdpr_lock_release(&lk);
+		wake_up_all(&vm->kick_wq);
+		tdpr_vm_wait_clients(vm, false, target);
+		tdpr_atomic64_max(&vm->flush_done_seq, target);
+		if (lk.frees)
+			tdpr_wait_frees(vm);
+
+		tdpr_bitmap_take(cand, vm->written, vm->nr_frames);
+		if (bitmap_andnot(cand, cand, log, vm->nr_frames))
+			tdpr_dirty_lost(vm, cand);
+	}
+	mutex_unlock(&vm->dirty_mutex);
+
+	seq_printf(m, "frames %u\n", bitmap_weight(log, vm->nr_frames));
+	for_each_set_bitrange(start, end, log, vm->nr_frames)
+		seq_printf(m, "%lu %lu\n", start, end - start);
+	tdpr_stat_add(&vm->stats, TDPR_STAT_dirty_frames, bitmap_weight(log, vm->nr_frames));
+	kvfree(log);
+	kvfree(cand);
 	return 0;
 }

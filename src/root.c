@@ -318,7 +318,7 @@ void tdpr_vm_show_roots(struct seq_file *m, struct tdpr_vm *vm)
 			   root->role.levels, root->role.as_id,
 			   refcount_read(&root->count), READ_ONCE(root->invalid),
 			   atomic_read(&root->pt_pages),
-			   tdpr_root_pointer(root->role.format, root->role.levels,
+			   tdpr_root_pointer(root->role.format, vm->p.ad, root->role.levels,
 					     virt_to_phys(root->pt)));
 	}
 	rcu_read_unlock();

@@ -17,23 +17,20 @@ const char *const tdpr_format_names[TDPR_FMT_NR] = {
 	[TDPR_FMT_NPT] = "npt",
 };
 
-u64 tdpr_make_leaf_spte(enum tdpr_format fmt, u64 pfn, int level, bool write)
+u64 tdpr_make_leaf_spte(enum tdpr_format fmt, bool ad, u64 pfn, int level, bool write)
 {
 	u64 spte = TDPR_SPTE_SW_PRESENT | ((pfn << PAGE_SHIFT) & TDPR_SPTE_PFN_MASK);
 
 	if (level > TDPR_PG_LEVEL_4K)
 		spte |= TDPR_SPTE_LARGE;
 
-	if (fmt == TDPR_FMT_EPT) {
-		spte |= EPT_RWX | EPT_IGNORE_PAT | EPT_ACCESSED |
-			FIELD_PREP(EPT_MEMTYPE_MASK, EPT_MEMTYPE_WB);
-		if (write)
-			spte |= EPT_DIRTY;
-	} else {
-		spte |= NPT_PRESENT | NPT_WRITABLE | NPT_USER | NPT_ACCESSED;
-		if (write)
-			spte |= NPT_DIRTY;
-	}
+	if (fmt == TDPR_FMT_EPT)
+		spte |= EPT_RWX | EPT_IGNORE_PAT | FIELD_PREP(EPT_MEMTYPE_MASK, EPT_MEMTYPE_WB);
+	else
+		spte |= NPT_PRESENT | NPT_WRITABLE | NPT_USER;
+	spte |= tdpr_spte_accessed(fmt, ad);
+	if (write)
+		spte |= tdpr_spte_dirty(fmt, ad);
 	return spte;
 }
 
@@ -46,10 +43,10 @@ u64 tdpr_make_table_spte(enum tdpr_format fmt, phys_addr_t table_pa)
 	return spte | NPT_PRESENT | NPT_WRITABLE | NPT_USER | NPT_ACCESSED;
 }
 
-u64 tdpr_root_pointer(enum tdpr_format fmt, int levels, phys_addr_t root_pa)
+u64 tdpr_root_pointer(enum tdpr_format fmt, bool ad, int levels, phys_addr_t root_pa)
 {
 	if (fmt == TDPR_FMT_NPT)
 		return root_pa;
-	return root_pa | EPTP_MEMTYPE_WB | EPTP_AD_ENABLE |
+	return root_pa | EPTP_MEMTYPE_WB | (ad ? EPTP_AD_ENABLE : 0) |
 	       ((u64)(levels - 1) << EPTP_WALK_SHIFT);
 }

@@ -107,16 +107,34 @@ static inline u64 tdpr_max_gfn(int levels)
 	return 1ULL << (levels * TDPR_PT_SHIFT);
 }
 
+/* The accessed bit the walker sets on a leaf it uses; 0 for EPT without A/D. */
+static inline u64 tdpr_spte_accessed(enum tdpr_format fmt, bool ad)
+{
+	if (fmt == TDPR_FMT_NPT)
+		return NPT_ACCESSED;
+	return ad ? EPT_ACCESSED : 0;
+}
+
+/* The dirty bit the walker sets on a leaf it writes through; 0 for EPT without A/D. */
+static inline u64 tdpr_spte_dirty(enum tdpr_format fmt, bool ad)
+{
+	if (fmt == TDPR_FMT_NPT)
+		return NPT_DIRTY;
+	return ad ? EPT_DIRTY : 0;
+}
+
 /**
  * tdpr_make_leaf_spte() - Build a present leaf entry.
  * @fmt: EPT or NPT.
+ * @ad: EPT with accessed/dirty bits (NPT always has them).
  * @pfn: first host frame of the mapping.
  * @level: 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB).
  * @write: the access that faulted it in was a write (sets the dirty bit).
  *
- * Return: the entry, readable, writable and executable, write-back memory.
+ * Return: the entry, readable, writable and executable, write-back memory,
+ * accessed (as the access that faulted it in will use it).
  */
-u64 tdpr_make_leaf_spte(enum tdpr_format fmt, u64 pfn, int level, bool write);
+u64 tdpr_make_leaf_spte(enum tdpr_format fmt, bool ad, u64 pfn, int level, bool write);
 
 /**
  * tdpr_make_table_spte() - Build an entry that points to a lower table.
@@ -130,11 +148,12 @@ u64 tdpr_make_table_spte(enum tdpr_format fmt, phys_addr_t table_pa);
 /**
  * tdpr_root_pointer() - The value hardware would load to walk a root.
  * @fmt: EPT or NPT.
+ * @ad: EPT with accessed/dirty bits.
  * @levels: 4 or 5.
  * @root_pa: physical address of the top-level table.
  *
- * Return: an EPTP (walk length, WB, A/D enabled) or an nCR3.
+ * Return: an EPTP (walk length, WB, A/D enabled if @ad) or an nCR3.
  */
-u64 tdpr_root_pointer(enum tdpr_format fmt, int levels, phys_addr_t root_pa);
+u64 tdpr_root_pointer(enum tdpr_format fmt, bool ad, int levels, phys_addr_t root_pa);
 
 #endif /* _TDPROOT_SPTE_H */

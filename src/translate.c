@@ -2,7 +2,11 @@
 /*
  * The vCPU's translation: a walk of its root for one frame the way hardware
  * walks, without mmu_lock, inside an RCU read-side section. A non-present
- * entry on the way is an exit to the fault path.
+ * entry on the way is an exit to the fault path. Like the CPU, the walk sets
+ * the accessed bit of the leaf it uses, and the dirty bit for a write, with
+ * a compare-exchange on the live entry, at any time, whatever lock a zap
+ * holds: a zap that changes a leaf of a live root must exchange it, never
+ * read it and store over it, or a dirty bit set in between is lost.
  */
 
 #include <linux/rcupdate.h>
@@ -10,8 +14,10 @@
 #include "mmu_internal.h"
 #include "walk.h"
 
-int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, u64 *pfn)
+int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write, u64 *pfn)
 {
+	u64 ad = tdpr_spte_accessed(vm->p.format, vm->p.ad) |
+		 (write ? tdpr_spte_dirty(vm->p.format, vm->p.ad) : 0);
 	struct tdpr_iter iter;
 	int ret = -EFAULT;
 
@@ -29,6 +35,14 @@ int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, u64 *pfn
 			break;
 		if (tdpr_spte_leaf(iter.old_spte, iter.level)) {
 			u64 offset = gfn & (tdpr_level_pages(iter.level) - 1);
+
+			/*
+			 * A failed exchange means the entry changed (a zap
+			 * froze it): an exit, and the fault path sorts it out.
+			 */
+			if ((iter.old_spte & ad) != ad &&
+			    !try_cmpxchg64(iter.sptep, &iter.old_spte, iter.old_spte | ad))
+				break;
 
 			/* Blocks never exceed 2 MiB; see tdpr_backing_pfn(). */
 			offset &= (1ULL << vm->block_order) - 1;

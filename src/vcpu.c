@@ -36,6 +36,8 @@ struct tdpr_tlb_entry {
 	u64 gfn;
 	u64 pfn;
 	u64 gen;	/* tdpr_client_tlb_gen() when it was filled */
+	/* Filled by a write: the leaf's dirty bit was set, writes need no walk. */
+	bool dirty;
 };
 
 struct tdpr_vcpu {
@@ -162,15 +164,25 @@ static int tdpr_vcpu_access(struct tdpr_vcpu *v, enum tdpr_pattern pattern,
 	u64 pfn, stall_start;
 	int ret;
 
-	if (e->gfn == gfn) {
+	if (e->gfn == gfn && (e->dirty || !write)) {
 		pfn = e->pfn;
 		tdpr_tlb_check(v->vm, e->gen);
 	} else {
-		while (tdpr_translate(v->vm, v->root, gfn, &pfn)) {
+		/* Like the CPU, a write through a clean entry walks to set the dirty bit. */
+		while (tdpr_translate(v->vm, v->root, gfn, write, &pfn)) {
 			/* An exit: requests first, then the fault. */
 			if (tdpr_vcpu_handle_requests(v))
 				return 1;
 			ret = tdpr_fault(v->vm, v->root, gfn, write, &v->cache);
+			if (ret == -EBUSY) {
+				/*
+				 * An invalidation overlaps the frame: take its
+				 * flush request, let it end, and retry.
+				 */
+				tdpr_vcpu_handle_requests(v);
+				cond_resched();
+				return 1;
+			}
 			if (ret == -EAGAIN) {
 				/*
 				 * The root was invalidated after the check
@@ -186,6 +198,7 @@ static int tdpr_vcpu_access(struct tdpr_vcpu *v, enum tdpr_pattern pattern,
 		e->gfn = gfn;
 		e->pfn = pfn;
 		e->gen = tdpr_client_tlb_gen(v->client);
+		e->dirty = write;
 	}
 
 	tdpr_backing_check(v->vm, gfn, pfn, write);

@@ -64,6 +64,11 @@ int tdpr_vm_params_check(const struct tdpr_vm_params *p, const char *name)
 		pr_warn_ratelimited("create %s: levels=%d is not 4 or 5\n", name, p->levels);
 		return -EINVAL;
 	}
+	if (!p->ad && p->format == TDPR_FMT_NPT) {
+		pr_warn_ratelimited("create %s: ad=0 is for ept only: npt always sets A/D bits\n",
+				    name);
+		return -EINVAL;
+	}
 	tdpr_size_str(mem, sizeof(mem), p->mem_bytes, false);
 	tdpr_size_str(backing, sizeof(backing), p->backing_bytes, false);
 	if (!p->mem_bytes || !p->backing_bytes) {
@@ -166,6 +171,8 @@ void tdpr_vm_destroy(struct tdpr_vm *vm)
 		 TDPR_WARN(vm, tdpr_stat_read(s, TDPR_STAT_pt_pages_allocated) !=
 			      tdpr_stat_read(s, TDPR_STAT_pt_pages_freed)) ||
 		 TDPR_WARN(vm, tdpr_stat_read(s, TDPR_STAT_leaf_sptes));
+	/* Every invalidation started has ended: nobody is left to end it. */
+	TDPR_WARN(vm, vm->mmu_invalidate_in_progress);
 	atomic_dec(&tdpr_vms_live);
 	if (leaked) {
 		/* Something may still point into it: keep it rather than free it. */

@@ -9,6 +9,7 @@
 #include <linux/ktime.h>
 #include <linux/rcupdate.h>
 
+#include "backing.h"
 #include "bench.h"
 #include "pt.h"
 #include "walk.h"
@@ -69,8 +70,14 @@ static bool tdpr_zap_spte(struct tdpr_vm *vm, struct tdpr_root *root, struct tdp
 
 	if (!tdpr_spte_leaf(old, iter->level)) {
 		leaves = tdpr_pt_teardown(vm, phys_to_virt(old & TDPR_SPTE_PFN_MASK),
-					  iter->level - 1, &tables);
+					  iter->level - 1, iter->gfn, &tables);
 		atomic_sub(tables, &root->pt_pages);
+	} else if (old & tdpr_spte_dirty(vm->p.format, vm->p.ad)) {
+		/*
+		 * The exchange above took the dirty bit with the entry: a vCPU
+		 * that set it a moment before made the exchange fail and retry.
+		 */
+		tdpr_backing_mark_dirty(vm, iter->gfn, iter->level);
 	}
 	tdpr_stat_add(&vm->stats, TDPR_STAT_leaf_sptes, -(s64)leaves);
 	*zapped += leaves;
@@ -158,3 +165,29 @@ retry:
 	rcu_read_unlock();
 }
 
+void tdpr_harvest_dirty(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk,
+			unsigned long *cand)
+{
+	u64 dirty = tdpr_spte_dirty(vm->p.format, vm->p.ad);
+	struct tdpr_iter iter;
+
+	tdpr_lock_assert_held(lk);
+	rcu_read_lock();
+	for_each_tdpr_pte(iter, root->pt, root->role.levels, 0, vm->nr_gfns) {
+retry:
+		if (tdpr_iter_cond_resched(&iter, lk))
+			continue;
+		if (!tdpr_spte_present(iter.old_spte) ||
+		    !tdpr_spte_leaf(iter.old_spte, iter.level) || !(iter.old_spte & dirty))
+			continue;
+		if (cand) {
+			tdpr_backing_unmark(vm, iter.gfn, iter.level, cand);
+			continue;
+		}
+		/* A vCPU may set bits at any time: clear with an exchange, retry if it moved. */
+		if (!try_cmpxchg64(iter.sptep, &iter.old_spte, iter.old_spte & ~dirty))
+			goto retry;
+		tdpr_backing_mark_dirty(vm, iter.gfn, iter.level);
+	}
+	rcu_read_unlock();
+}

@@ -31,4 +31,17 @@ void tdpr_zap_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock 
 void tdpr_zap_leafs(struct tdpr_vm *vm, struct tdpr_root *root, u64 start, u64 end,
 		    struct tdpr_lock *lk);
 
+/**
+ * tdpr_harvest_dirty() - Take the dirty bits of one root's leaves.
+ * @vm: the VM.
+ * @root: a root the caller holds a reference to, valid or not.
+ * @lk: mmu_lock, held in either mode; yielded as needed.
+ * @cand: NULL to clear every dirty bit (a compare-exchange: vCPUs set bits
+ *	concurrently) and record the leaf's frames in the dirty log; or a
+ *	bitmap of frames from which the frames of every dirty leaf are
+ *	cleared, the tables left unchanged.
+ */
+void tdpr_harvest_dirty(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock *lk,
+			unsigned long *cand);
+
 #endif /* _TDPROOT_ZAP_H */

@@ -17,7 +17,7 @@ struct opts {
 	double duration;
 	int vcpus;
 	const char *mem, *backing, *format, *levels, *policy, *huge, *pattern;
-	int write_pct, flip_ms, zappers, range_zappers;
+	int write_pct, flip_ms, zappers, range_zappers, migrators, migrate_ms, dirty_ms;
 	bool churn;
 	unsigned int seed;
 };
@@ -26,12 +26,14 @@ static struct opts o = {
 	.duration = 30, .vcpus = 4, .mem = "1G", .backing = "16M", .format = "ept",
 	.levels = "4", .policy = "seed", .huge = "4k", .pattern = "random",
 	.write_pct = 20, .flip_ms = 10, .zappers = 1, .range_zappers = 1, .seed = 1,
+	.migrators = 1, .migrate_ms = 20, .dirty_ms = 100,
 };
 
 static const char vm[] = "stress";
 static const char churn_vm[] = "stress-churn";
 static int stopping;	/* set once by the main thread */
 static int write_failures;
+static long long migrations, dirty_frames, dirty_reads;
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void print_usage(FILE *f)
@@ -53,6 +55,9 @@ static void print_usage(FILE *f)
 		"  -F, --flip-ms N         vCPUs switch address space every N ms, 0 = never (default 10)\n"
 		"  -z, --zappers N         threads issuing zap_all back to back (default 1)\n"
 		"  -r, --range-zappers N   threads issuing random zap_range (default 1)\n"
+		"  -M, --migrators N       threads moving random ranges to new pages (default 1)\n"
+		"  -G, --migrate-ms N      each migrator's pause between migrations, ms (default 20)\n"
+		"  -D, --dirty-ms N        read NAME/dirty every N ms, 0 = never (default 100)\n"
 		"  -c, --churn             a thread destroys and recreates a second VM\n"
 		"  -s, --seed N            seed for the zappers' random ranges (default 1)\n"
 		"  -h, --help              this text\n"
@@ -105,6 +110,7 @@ static void parse_args(int argc, char **argv)
 		{ "policy", 1, 0, 'p' }, { "huge", 1, 0, 'H' }, { "pattern", 1, 0, 'P' },
 		{ "write-pct", 1, 0, 'w' }, { "flip-ms", 1, 0, 'F' }, { "zappers", 1, 0, 'z' },
 		{ "range-zappers", 1, 0, 'r' }, { "churn", 0, 0, 'c' }, { "seed", 1, 0, 's' },
+		{ "migrators", 1, 0, 'M' }, { "migrate-ms", 1, 0, 'G' }, { "dirty-ms", 1, 0, 'D' },
 		{ "help", 0, 0, 'h' }, { 0 }
 	};
 	static const char *const formats[] = { "ept", "npt", NULL };
@@ -114,7 +120,7 @@ static void parse_args(int argc, char **argv)
 	static const char *const patterns[] = { "idle", "seq", "random", "hot", NULL };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:h",
+	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:M:G:D:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -155,6 +161,15 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'r':
 			o.range_zappers = parse_int(optarg, 0, 16, "range-zappers");
+			break;
+		case 'M':
+			o.migrators = parse_int(optarg, 0, 16, "migrators");
+			break;
+		case 'G':
+			o.migrate_ms = parse_int(optarg, 0, 60000, "migrate-ms");
+			break;
+		case 'D':
+			o.dirty_ms = parse_int(optarg, 0, 60000, "dirty-ms");
 			break;
 		case 'c':
 			o.churn = true;
@@ -215,6 +230,52 @@ static void *range_zapper(void *arg)
 			break;
 		usleep(1000);
 	}
+	return NULL;
+}
+
+static void *migrator(void *arg)
+{
+	unsigned int rnd = o.seed + 1000 + (unsigned int)(uintptr_t)arg;
+	long long nr = tdp_vm_stat(vm, "guest_frames");
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/migrate", vm);
+	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED) && nr > 0) {
+		long long len = 1 + rand_r(&rnd) % 64;
+		long long gfn = ((long long)rand_r(&rnd) << 16 ^ rand_r(&rnd)) % nr;
+
+		if (gfn + len > nr)
+			len = nr - gfn;
+		if (checked(tdp_writef(file, "%lld %lld", gfn, len), "migrate"))
+			break;
+		__atomic_add_fetch(&migrations, 1, __ATOMIC_RELAXED);
+		usleep(o.migrate_ms * 1000);
+	}
+	return NULL;
+}
+
+/* Read NAME/dirty once: add up its "frames N" line. */
+static int read_dirty(void)
+{
+	char path[128], *buf;
+	long long n;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s/dirty", vm);
+	buf = tdp_read(path);
+	if (!buf || sscanf(buf, "frames %lld", &n) != 1) {
+		free(buf);
+		return checked(-EIO, "dirty");
+	}
+	free(buf);
+	__atomic_add_fetch(&dirty_frames, n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&dirty_reads, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void *dirty_reader(void *arg)
+{
+	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED) && !read_dirty())
+		usleep(o.dirty_ms * 1000);
 	return NULL;
 }
 
@@ -314,10 +375,10 @@ static void progress(double start, long long *last_faults, double *last_t)
 	/* Exclusive holds are the ones that delay faults; shared ones block only writers. */
 	human_ns(hold, sizeof(hold), tdp_vm_stat(vm, "max_lock_hold_exclusive_ns"));
 	fprintf(stdout,
-		"[%4.0fs] faults/s %7s  accesses %7s  zaps_all %5lld  zaps_range %6lld  roots %2lld  reloads %6lld  flips %6lld  max_excl_hold %s\n",
+		"[%4.0fs] faults/s %7s  accesses %7s  zaps_all %5lld  zaps_range %6lld  migrated %6lld  roots %2lld  reloads %6lld  flips %6lld  max_excl_hold %s\n",
 		now - start, fps, acc, tdp_vm_stat(vm, "zaps_all"), tdp_vm_stat(vm, "zaps_range"),
-		tdp_vm_stat(vm, "roots_live"), tdp_vm_stat(vm, "vcpu_reloads"),
-		tdp_vm_stat(vm, "role_flips"), hold);
+		tdp_vm_stat(vm, "migrated_frames"), tdp_vm_stat(vm, "roots_live"),
+		tdp_vm_stat(vm, "vcpu_reloads"), tdp_vm_stat(vm, "role_flips"), hold);
 	fflush(stdout);
 	*last_faults = faults;
 	*last_t = now;
@@ -335,11 +396,11 @@ static void print_file(const char *title, const char *file)
 
 int main(int argc, char **argv)
 {
-	pthread_t threads[40];
+	pthread_t threads[64];
 	int nthreads = 0, i, kmsg, splat_count;
 	long long base_roots, base_pt, faults, zaps_all, zaps_range, reloads, integrity;
 	long long hold, hold_shared, hold_excl;
-	long long invariant, last_faults = 0;
+	long long invariant, last_faults = 0, migrated, retries_inval, lost;
 	double start, last_t, elapsed;
 	char *stats;
 	bool pass;
@@ -368,16 +429,16 @@ int main(int argc, char **argv)
 	base_pt = tdp_stat("stats", "pt_pages_live");
 
 	fprintf(stdout,
-		"tdproot-stress: %.0fs, %d vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers%s\n",
+		"tdproot-stress: %.0fs, %d vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers, %d migrators every %d ms, dirty log every %d ms%s\n",
 		o.duration, o.vcpus, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
-		o.pattern, o.write_pct, o.flip_ms, o.zappers, o.range_zappers,
-		o.churn ? ", churn" : "");
+		o.pattern, o.write_pct, o.flip_ms, o.zappers, o.range_zappers, o.migrators,
+		o.migrate_ms, o.dirty_ms, o.churn ? ", churn" : "");
 	if (checked(tdp_writef("create",
 			       "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s",
 			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge),
 		    "create")) {
 		fprintf(stdout,
-			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 max_lock_hold_shared_ns=0 max_lock_hold_exclusive_ns=0 integrity_errors=0\n");
+			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 max_lock_hold_shared_ns=0 max_lock_hold_exclusive_ns=0 integrity_errors=0 migrations=0 migrated_frames=0 fault_retries_invalidate=0 dirty_frames=0 lost_writes=0\n");
 		return 1;
 	}
 	checked(tdp_writef("stress/workload", "pattern=%s write_pct=%d flip_ms=%d",
@@ -388,6 +449,10 @@ int main(int argc, char **argv)
 		pthread_create(&threads[nthreads++], NULL, zapper, NULL);
 	for (i = 0; i < o.range_zappers; i++)
 		pthread_create(&threads[nthreads++], NULL, range_zapper, (void *)(uintptr_t)i);
+	for (i = 0; i < o.migrators; i++)
+		pthread_create(&threads[nthreads++], NULL, migrator, (void *)(uintptr_t)i);
+	if (o.dirty_ms)
+		pthread_create(&threads[nthreads++], NULL, dirty_reader, NULL);
 	if (o.churn)
 		pthread_create(&threads[nthreads++], NULL, churner, NULL);
 
@@ -404,6 +469,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
 	checked(tdp_writef("stress/vcpus", "0"), "stop vcpus");
+	/* The last harvest: every frame written so far must be in a log. */
+	if (o.dirty_ms)
+		read_dirty();
 	elapsed = tdp_now() - start;
 
 	stats = tdp_read(TDP_DIR "/stress/stats");
@@ -416,7 +484,13 @@ int main(int argc, char **argv)
 	hold_excl = tdp_vm_stat(vm, "max_lock_hold_exclusive_ns");
 	integrity = tdp_vm_stat(vm, "integrity_errors");
 	invariant = tdp_vm_stat(vm, "invariant_errors");
+	migrated = tdp_vm_stat(vm, "migrated_frames");
+	retries_inval = tdp_vm_stat(vm, "fault_retries_invalidate");
+	lost = tdp_vm_stat(vm, "lost_writes");
 	printf("\nsummary (VM %s)\n", vm);
+	printf("  %-22s %14lld\n  %-22s %14lld\n  %-22s %14lld\n  %-22s %14lld\n",
+	       "migrations (writes)", migrations, "migrated_frames", migrated,
+	       "dirty_reads", dirty_reads, "dirty frames harvested", dirty_frames);
 	if (stats) {
 		char *line, *save;
 
@@ -442,6 +516,11 @@ int main(int argc, char **argv)
 		tdp_writef("destroy", "%s", churn_vm);
 
 	pass = true;
+	if (lost) {
+		fprintf(stderr, "tdproot-stress: %lld written frames missing from the dirty log\n",
+			lost);
+		pass = false;
+	}
 	if (integrity || invariant) {
 		fprintf(stderr, "tdproot-stress: %lld integrity and %lld invariant errors\n",
 			integrity, invariant);
@@ -465,8 +544,9 @@ int main(int argc, char **argv)
 		pass = false;
 	}
 	fprintf(stdout,
-		"\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld max_lock_hold_shared_ns=%lld max_lock_hold_exclusive_ns=%lld integrity_errors=%lld\n",
+		"\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld max_lock_hold_shared_ns=%lld max_lock_hold_exclusive_ns=%lld integrity_errors=%lld migrations=%lld migrated_frames=%lld fault_retries_invalidate=%lld dirty_frames=%lld lost_writes=%lld\n",
 		pass ? "pass" : "fail", elapsed, faults, zaps_all, zaps_range, reloads, hold,
-		hold_shared, hold_excl, integrity);
+		hold_shared, hold_excl, integrity, migrations, migrated, retries_inval,
+		dirty_frames, lost);
 	return pass ? 0 : 1;
 }

@@ -42,6 +42,7 @@ struct tdpr_vm_params {
 	int levels;		/* 4 or 5 */
 	enum tdpr_policy policy;
 	int leaf_level;		/* TDPR_PG_LEVEL_4K, _2M or _1G */
+	bool ad;		/* the walker sets accessed/dirty bits (EPT: ad=0 turns them off) */
 };
 
 /**
@@ -148,6 +149,46 @@ int tdpr_vm_zap_all(struct tdpr_vm *vm);
  * Return: 0 or -EINVAL for a range outside the guest.
  */
 int tdpr_vm_zap_range(struct tdpr_vm *vm, u64 gfn, u64 nr);
+
+/**
+ * tdpr_vm_migrate() - Move the backing of a range to new pages.
+ * @vm: the VM.
+ * @gfn: first frame.
+ * @nr: number of frames.
+ *
+ * KVM's invalidation protocol around a page migration: the start raises
+ * the in-progress count, zaps the leaves mapping the range's backing
+ * frames (aliases included) in every root and waits until every client
+ * flushed its TLB; then each frame's data is copied to a new page and the
+ * old page retired; the end bumps the sequence and lowers the count.
+ *
+ * Return: 0, -EINVAL for a bad range or -ENOMEM (frames moved so far stay
+ * moved; the invalidation is ended either way).
+ */
+int tdpr_vm_migrate(struct tdpr_vm *vm, u64 gfn, u64 nr);
+
+/**
+ * tdpr_vm_dirty_log() - Print and clear the dirty log.
+ * @m: the seq_file of a debugfs read.
+ * @vm: the VM.
+ *
+ * Takes the dirty bits of every live leaf (clearing them), makes every
+ * client flush its TLB, then prints and clears the frames whose dirty bit
+ * a zap, a migrate or this harvest took: "frames N", then "FRAME NR" per
+ * run. Checks the oracle: a frame a vCPU wrote since the last harvest that
+ * is neither in the log nor dirty in a live leaf counts in lost_writes.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tdpr_vm_dirty_log(struct seq_file *m, struct tdpr_vm *vm);
+
+/**
+ * tdpr_vm_dirty_log_size() - The longest tdpr_vm_dirty_log() can print.
+ * @vm: the VM.
+ *
+ * Return: a size in bytes, for a seq_file that must not call it twice.
+ */
+size_t tdpr_vm_dirty_log_size(struct tdpr_vm *vm);
 
 /**
  * tdpr_vm_valid_roots() - Count the valid roots.
@@ -308,7 +349,8 @@ void tdpr_pt_cache_free(struct tdpr_pt_cache *cache);
  * 64-bit compare-exchange, retrying lost races.
  *
  * Return: 0 when mapped, -EAGAIN if @root is invalid (load another root),
- * -ENOMEM.
+ * -EBUSY if an invalidation overlapped the fault (handle requests, then
+ * retry the access), -ENOMEM.
  */
 int tdpr_fault(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write,
 	       struct tdpr_pt_cache *cache);
@@ -318,13 +360,16 @@ int tdpr_fault(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write,
  * @vm: the VM.
  * @root: a referenced root.
  * @gfn: the frame.
+ * @write: a write: set the leaf's dirty bit too.
  * @pfn: set to the host frame on success.
  *
- * Without mmu_lock, inside an RCU read-side section.
+ * Without mmu_lock, inside an RCU read-side section. Sets the leaf's
+ * accessed bit (and dirty bit) with a compare-exchange, as the CPU does.
  *
- * Return: 0, or -EFAULT if an entry on the way is not present (an exit).
+ * Return: 0, or -EFAULT if an entry on the way is not present or changed
+ * under the walk (an exit).
  */
-int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, u64 *pfn);
+int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write, u64 *pfn);
 
 /**
  * tdpr_backing_check() - Check that a translation reached the right page.
@@ -333,11 +378,13 @@ int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, u64 *pfn
  * @pfn: the host frame a translation produced.
  * @write: whether to write to the page.
  *
- * @pfn must be the backing page of @gfn by its stamp; on a write the
- * page's write counter is bumped. A mismatch bumps integrity_errors and
- * warns once.
+ * @pfn must be the backing page of @gfn by its stamp, not one migrate
+ * retired; a read checks the data belongs to the frame; a write bumps the
+ * frame's write count, checks the page was not retired meanwhile and marks
+ * the frame written for the dirty-log oracle. A failure bumps
+ * integrity_errors and warns once.
  *
- * Return: true if the stamp matched.
+ * Return: true if the access was sound.
  */
 bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write);
 

@@ -62,6 +62,8 @@ cfg[C]="$common -DNV=2 -DZAPALLS=1 -DZAP_RANGE=0 -DPOPULATE=0"
 desc[C]="2 vCPUs + zap_all (3 actors)"
 cfg[D]="$common -DNV=1 -DZAPALLS=1 -DZAP_RANGE=1 -DPOPULATE=0"
 desc[D]="1 vCPU + zap_all + zap_range (3 actors)"
+cfg[I]="-DINVAL -DMIGRATES=2 -DZAPS=1 -DACCESSES=2"
+desc[I]="invalidation protocol: 1 vCPU (faults) + populate fault + migrate x2 + zap_range (4 actors)"
 # shellcheck disable=SC2034 # read through ${!pf}
 pol_seed="" pol_pinned="-DPOLICY_PINNED"
 
@@ -149,6 +151,8 @@ for pol in seed pinned; do
 	joblist+=("real-npu-C-$pol|real|$pol|C|npu||")
 	joblist+=("real-ltl-D-$pol|real|$pol|D|ltl||")
 done
+# The invalidation protocol does not depend on the policy.
+joblist+=("real-safety-I|real|seed|I|safety||")
 # The properties whose violation kills a mutant, separated by ';'. A
 # counterexample of any other property is reported (KILLED?) and does not
 # count: the model would then be finding something else than the bug.
@@ -167,25 +171,30 @@ declare -A expect=(
 	[fault_into_invalid]="spte_in_invalid_root"
 	[invalidate_no_ref]="refcount_underflow;ref_holder_sees_zero_count;use_after_free;free_with_live_reference;zap_without_own_reference"
 	[zap_all_skips_invalid]="deadlock (invalid end state);flagged_root_unzapped_at_return"
+	[fault_ignores_seq]="leaf_from_replaced_page"
+	[migrate_no_flush_wait]="access_to_retired_page"
 )
 # expected MUTANT PROPERTY: whether PROPERTY is one that kills MUTANT.
 expected() { [[ ";${expect[$1]};" == *";$2;"* ]]; }
 mutants=(rezap_invalid dec_not_one reader_gets_invalid put_before_zap
 	 free_without_rcu missed_invalidate yield_same_gfn load_spins
 	 zap_all_no_wait range_wait_own_free iter_no_ref fault_into_invalid
-	 invalidate_no_ref zap_all_skips_invalid)
+	 invalidate_no_ref zap_all_skips_invalid fault_ignores_seq migrate_no_flush_wait)
 # The C put_before_zap sits in the seed-only branch of tdpr_put_root().
 # The old loader spun on a seed root whose last put was under way; zap_all
 # skipped only roots a seed last put was zapping; zap_range's frees are
 # about seed last puts too.
 declare -A policies=([put_before_zap]="seed" [load_spins]="seed" [zap_all_no_wait]="seed"
-	[range_wait_own_free]="seed" [invalidate_no_ref]="seed")
+	[range_wait_own_free]="seed" [invalidate_no_ref]="seed" [fault_ignores_seq]="seed"
+	[migrate_no_flush_wait]="seed")
 for m in "${mutants[@]}"; do
 	for pol in ${policies[$m]:-seed pinned}; do
 		if [[ $m == yield_same_gfn ]]; then
 			joblist+=("mut-$m-$pol|mutant|$pol|C|np|-DMUTANT_$m|")
 		elif [[ $m == load_spins ]]; then
 			joblist+=("mut-$m-$pol|mutant|$pol|C B|npu|-DMUTANT_$m|")
+		elif [[ $m == fault_ignores_seq || $m == migrate_no_flush_wait ]]; then
+			joblist+=("mut-$m-$pol|mutant|$pol|I|safety|-DMUTANT_$m|")
 		else
 			joblist+=("mut-$m-$pol|mutant|$pol|A B|safety|-DMUTANT_$m|")
 		fi
@@ -232,6 +241,7 @@ echo "Configurations (policy seed/pinned each):"
 for c in A B C D; do
 	echo "  $c: ${desc[$c]}; whole-root zap in $(zsteps seed "$c")/$(zsteps pinned "$c") chunk(s) (seed/pinned)"
 done
+echo "  I: ${desc[I]}; ${cfg[I]}" 
 echo "  all: $common"
 echo
 fmt='%-36s %-6s %-3s %-6s %-9s %-34s %10s %6s %5s\n'

@@ -106,6 +106,7 @@ hidden byte zap_range_left_frees_pending; /* returned without waiting for its fr
 byte readers;
 bit writer;
 
+#ifndef INVAL	/* the lifecycle's state; -DINVAL models the invalidation protocol */
 /* vm->roots: an RCU list, new roots at the head */
 byte head = NIL;
 byte nxt[NR];			/* ->next; kept by list_del_rcu() */
@@ -136,6 +137,7 @@ bit zaflag[NR];			/* invalidated by the zap_all that runs */
 bit zref[NR];			/* zap_all still owns the reference it zaps under */
 bit zdone[NR];			/* a whole-root zap ran to its end */
 bit za_busy;			/* a zap_all runs (for the LTL claim) */
+#endif
 
 /*
  * ---- locks: C: src/lock.c:23 tdpr_lock_acquire() and C: src/lock.c:38 tdpr_lock_release()
@@ -178,7 +180,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 	od; \
 	k = 0
 
-/* C: src/pt.c:41 tdpr_free_deferred(): call_rcu(), waits for the readers inside */
+/* C: src/pt.c:42 tdpr_free_deferred(): call_rcu(), waits for the readers inside */
 #ifdef MUTANT_free_without_rcu
 #define FREE_DEFERRED(x)	ROOT_FREE_RCU(x)
 #else
@@ -215,7 +217,7 @@ bit za_busy;			/* a zap_all runs (for the LTL claim) */
 /* ---- whole-root zap ------------------------------------------------------ */
 
 /*
- * C: src/zap.c:105 tdpr_zap_root(): the passes over the root under RCU, yielding
+ * C: src/zap.c:112 tdpr_zap_root(): the passes over the root under RCU, yielding
  * mmu_lock (held in mode sh) at a contended GFN. own: the zapper still
  * owns the reference the zap is done under.
  */
@@ -234,12 +236,12 @@ inline zap_root(me, x, sh, own) {
 #else
 	:: !yl ->
 #endif
-		/* C: src/zap.c:26 tdpr_iter_cond_resched() -> C: src/lock.c:56 tdpr_lock_yield() */
+		/* C: src/zap.c:27 tdpr_iter_cond_resched() -> C: src/lock.c:56 tdpr_lock_yield() */
 		d_step { RCU_UNLOCK(me); UNLOCK(sh) }
 		d_step { LOCK(sh); RCU_LOCK(me) }
 		yl = 1
 	:: d_step {
-		/* C: src/zap.c:85 tdpr_zap_root_level(): a chunk, then maybe the end */
+		/* C: src/zap.c:92 tdpr_zap_root_level(): a chunk, then maybe the end */
 		TOUCH_REF(x);
 		OWN_REF(own);
 		zp++; yl = 0;
@@ -552,7 +554,7 @@ inline root_load(me, as) {
 		bit lkfrees; bit queued; \
 		byte zp; byte k; byte nx = NIL; byte cur = NIL
 
-/* C: src/vcpu.c:82 tdpr_vcpu_put_root() -> C: src/root.c:306 tdpr_root_release() */
+/* C: src/vcpu.c:84 tdpr_vcpu_put_root() -> C: src/root.c:306 tdpr_root_release() */
 inline release_root(me) {
 	if
 	:: vroot[me] != NIL ->
@@ -571,10 +573,11 @@ inline release_root(me) {
 	fi
 }
 
+#ifndef INVAL
 /*
- * C: src/vcpu.c:205 tdpr_vcpu_thread(), one pass of its loop per iteration:
+ * C: src/vcpu.c:218 tdpr_vcpu_thread(), one pass of its loop per iteration:
  * requests, flip, load if it has no root, one access (translate, then fault;
- * -EAGAIN reloads), then C: src/vcpu.c:287 tdpr_vcpu_stop(). Every change of
+ * -EAGAIN reloads), then C: src/vcpu.c:300 tdpr_vcpu_stop(). Every change of
  * root is "release, then load" (sw), done at one place in the loop.
  */
 proctype vcpu(byte me) {
@@ -586,8 +589,8 @@ proctype vcpu(byte me) {
 	do
 	:: sw ->
 		/*
-		 * C: src/vcpu.c:100 tdpr_vcpu_reload(), C: src/vcpu.c:122 tdpr_vcpu_maybe_flip(),
-		 * C: src/vcpu.c:90 tdpr_vcpu_load_root(): drop the root, load one
+		 * C: src/vcpu.c:102 tdpr_vcpu_reload(), C: src/vcpu.c:124 tdpr_vcpu_maybe_flip(),
+		 * C: src/vcpu.c:92 tdpr_vcpu_load_root(): drop the root, load one
 		 */
 		release_root(me);
 		if
@@ -600,10 +603,10 @@ proctype vcpu(byte me) {
 			ack = 0; want = 0; sw = 0
 		}
 	:: !sw && step == 0 ->
-		/* C: src/vcpu.c:108 tdpr_vcpu_handle_requests(): reload (flush not modelled) */
+		/* C: src/vcpu.c:110 tdpr_vcpu_handle_requests(): reload (flush not modelled) */
 		d_step { ack = (reload_seq != seen[me]); want = (ack -> reload_seq : 0); sw = ack; step = 1 }
 	:: !sw && step == 1 ->
-		/* C: src/vcpu.c:122 tdpr_vcpu_maybe_flip(): put, as_id ^= 1, load */
+		/* C: src/vcpu.c:124 tdpr_vcpu_maybe_flip(): put, as_id ^= 1, load */
 		if
 		:: flips > 0 -> d_step { flips--; as = 1 - as; sw = 1; step = 2 }
 		:: true -> step = 2
@@ -612,8 +615,8 @@ proctype vcpu(byte me) {
 		d_step { sw = (vroot[me] == NIL); step = 3 }
 	:: !sw && step == 3 ->
 		/*
-		 * C: src/translate.c:13 tdpr_translate(): the lockless walk, then
-		 * C: src/fault.c:16 tdpr_fault_locked() under mmu_lock for read
+		 * C: src/translate.c:17 tdpr_translate(): the lockless walk, then
+		 * C: src/fault.c:50 tdpr_fault_locked() under mmu_lock for read
 		 */
 #ifdef MUTANT_fault_into_invalid
 		d_step { RLOCK; TOUCH_REF(vroot[me]); fl = 0 }	/* no check of invalid */
@@ -631,7 +634,7 @@ proctype vcpu(byte me) {
 		:: else ->
 			d_step { fl = 0; readers-- }
 			/*
-			 * C: src/vcpu.c:156 tdpr_vcpu_access(): -EAGAIN, handle the
+			 * C: src/vcpu.c:158 tdpr_vcpu_access(): -EAGAIN, handle the
 			 * requests or else reload anyway
 			 */
 			d_step {
@@ -645,7 +648,7 @@ proctype vcpu(byte me) {
 			it++;
 			if
 			:: it < ITERS -> step = 0
-			:: else -> stop = 1; sw = 1	/* C: src/vcpu.c:287 tdpr_vcpu_stop() */
+			:: else -> stop = 1; sw = 1	/* C: src/vcpu.c:300 tdpr_vcpu_stop() */
 			fi
 		}
 	od;
@@ -682,7 +685,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 	d_step {
 		WLOCK;
 		za_busy = 1;
-		/* C: src/invalidate.c:25 tdpr_invalidate_roots() */
+		/* C: src/invalidate.c:26 tdpr_invalidate_roots() */
 		gen = nalloc;
 		k = head;
 		do
@@ -711,7 +714,7 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		target = reload_seq;
 		writer = 0
 	}
-	/* C: src/invalidate.c:53 tdpr_zap_invalidated_roots() under mmu_lock for read */
+	/* C: src/invalidate.c:54 tdpr_zap_invalidated_roots() under mmu_lock for read */
 	d_step { RLOCK; cur = NIL }
 	do
 	:: iter_next(ZA, 1);
@@ -775,14 +778,14 @@ again:	fl = 0;	/* spin: no jump into a d_step */
 		k = 0; gen = 0; target = 0;
 		za_busy = 0
 	}
-	/* C: src/pt.c:56 tdpr_wait_frees(): callbacks run when their grace period ends */
+	/* C: src/pt.c:57 tdpr_wait_frees(): callbacks run when their grace period ends */
 	if
 	:: runs > 1 -> runs--; goto again
 	:: else
 	fi
 }
 
-/* C: src/requests.c:159 tdpr_vm_zap_range(): every root, mmu_lock for write */
+/* C: src/requests.c:202 tdpr_vm_zap_range(): every root, mmu_lock for write */
 proctype zap_range_task() {
 	SCRATCH;
 
@@ -793,11 +796,11 @@ proctype zap_range_task() {
 		:: cur == NIL -> break
 		:: else
 		fi;
-		/* C: src/zap.c:139 tdpr_zap_leafs() */
+		/* C: src/zap.c:146 tdpr_zap_leafs() */
 		d_step { TOUCH_REF(cur); RCU_LOCK(ZR) }
 		do
 		:: !yl ->
-			/* C: src/zap.c:26 tdpr_iter_cond_resched() */
+			/* C: src/zap.c:27 tdpr_iter_cond_resched() */
 			d_step { RCU_UNLOCK(ZR); writer = 0 }
 			d_step { WLOCK; RCU_LOCK(ZR) }
 			yl = 1
@@ -837,7 +840,7 @@ proctype populate_task() {
 		root_load(PP, 0);
 		sw = 0
 	:: !sw ->
-		/* C: src/fault.c:16 tdpr_fault_locked() under mmu_lock for read */
+		/* C: src/fault.c:50 tdpr_fault_locked() under mmu_lock for read */
 		d_step { RLOCK; TOUCH_REF(vroot[PP]); fl = inval[vroot[PP]] }
 		if
 		:: !fl ->
@@ -859,7 +862,7 @@ proctype populate_task() {
 	od
 }
 
-/* C: src/vm.c:153 tdpr_vm_destroy(), once every task is gone */
+/* C: src/vm.c:158 tdpr_vm_destroy(), once every task is gone */
 init {
 	byte k;
 
@@ -890,7 +893,7 @@ init {
 	atomic {
 		k = 0;
 		do
-		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c:259 tdpr_vcpu_start() */
+		:: k < NV -> run vcpu(k); k++	/* C: src/vcpu.c:272 tdpr_vcpu_start() */
 		:: else -> break
 		od;
 		k = 0;
@@ -919,6 +922,202 @@ init {
 		k = 0
 	}
 }
+
+#endif /* !INVAL */
+
+#ifdef INVAL
+/*
+ * ---- KVM's invalidation protocol, with -DINVAL: a model of its own ----
+ *
+ * One guest frame, the page behind it and its leaf; every root is one leaf
+ * here, as an invalidation zaps the range in every root alike. Actors: a
+ * vCPU (accesses through its TLB or a walk, faults on a miss, handles flush
+ * requests between accesses), a populate fault task, MIGRATES migrations
+ * and ZAPS zap_ranges. Proved: no leaf is ever installed from a page an
+ * invalidation has replaced (leaf_from_replaced_page), and no access ever
+ * reaches a retired page (access_to_retired_page). Mutants:
+ * fault_ignores_seq (the fault installs without tdpr_fault_is_stale()) and
+ * migrate_no_flush_wait (migrate does not wait for the flush acks).
+ */
+#ifndef MIGRATES
+#define MIGRATES	2
+#endif
+#ifndef ZAPS
+#define ZAPS		1
+#endif
+#ifndef ACCESSES
+#define ACCESSES	2
+#endif
+#define PAGES		(MIGRATES + 1)
+
+hidden byte leaf_from_replaced_page;	/* a fault installed a page migrate replaced */
+hidden byte access_to_retired_page;	/* a vCPU read or wrote a retired page */
+hidden byte stale_leaf_at_end;		/* the leaf maps a page other than the frame's */
+
+byte page;			/* vm->moved: the frame's page now */
+bit retired[PAGES];		/* the page's stamp says retired */
+bit replacing[PAGES];		/* ghost: a migrate that replaces it has started */
+byte leaf = NIL;		/* the frame's leaf: NIL or the page it maps */
+byte inv_seq;			/* vm->mmu_invalidate_seq */
+byte inv_prog;			/* vm->mmu_invalidate_in_progress */
+byte flush_seq;			/* vm->flush_seq */
+byte flush_seen;		/* the vCPU's client: flush_seen */
+bit vcpu_gone;			/* unregistered: nobody waits for its acks */
+byte retries;			/* fault_retries_invalidate */
+
+/*
+ * C: src/fault.c:16 tdpr_fault_prepare(): the sequence sampled, then the
+ * page resolved (smp_rmb between them); then, under mmu_lock for read,
+ * C: src/fault.c:37 tdpr_fault_is_stale() and the install of
+ * C: src/fault.c:50 tdpr_fault_locked(). @stale is set if it must retry.
+ */
+inline fault(seq, pg, stale) {
+	seq = inv_seq;
+	pg = page;
+	atomic {
+		RLOCK;
+#ifdef MUTANT_fault_ignores_seq
+		stale = 0;
+#else
+		stale = inv_prog > 0 || inv_seq != seq;
+#endif
+	}
+	if
+	:: stale -> d_step { retries++; readers-- }
+	:: else ->
+		d_step {
+			if
+			:: leaf == NIL ->
+				PROP(leaf_from_replaced_page, pg == page && !replacing[pg]);
+				leaf = pg
+			:: else
+			fi;
+			readers--
+		}
+	fi
+}
+
+/*
+ * C: src/requests.c:167 tdpr_invalidate_begin(): C: src/invalidate.c
+ * tdpr_invalidate_range_start() under mmu_lock for write (in progress up,
+ * the leaf zapped), a flush request, and the wait for the vCPU's ack.
+ */
+inline invalidate_begin(target, mig) {
+	atomic {
+		WLOCK;
+		inv_prog++;
+		replacing[page] = replacing[page] | mig;
+		leaf = NIL
+	}
+	d_step { flush_seq++; target = flush_seq; writer = 0 }
+#ifndef MUTANT_migrate_no_flush_wait
+	(vcpu_gone || flush_seen == target)
+#endif
+}
+
+/* C: src/requests.c:193 tdpr_invalidate_finish(): sequence up, then in progress down. */
+inline invalidate_end() {
+	atomic {
+		WLOCK;
+		inv_seq++;
+		inv_prog--;
+		writer = 0
+	}
+}
+
+/*
+ * C: src/vcpu.c:158 tdpr_vcpu_access() in C: src/vcpu.c:218 tdpr_vcpu_thread():
+ * requests first (a flush empties the TLB, then the ack), then the TLB, a
+ * walk of the leaf (C: src/translate.c:17 tdpr_translate()) or a fault; the
+ * access checks the page's stamp (C: src/backing.c:248 tdpr_backing_check()).
+ * A stale fault returns to the request handling, as -EBUSY does.
+ */
+proctype inval_vcpu() {
+	byte done, x, tlb = NIL, seq, pg;
+	bit stale;
+
+	do
+	:: done < ACCESSES ->
+		d_step {
+			if
+			:: flush_seen != flush_seq -> tlb = NIL; flush_seen = flush_seq
+			:: else
+			fi
+		}
+		if
+		:: tlb != NIL -> x = tlb
+		:: else -> x = leaf
+		fi;
+		if
+		:: x != NIL ->
+			tlb = x;
+			PROP(access_to_retired_page, !retired[x]);
+			done++
+		:: else -> fault(seq, pg, stale)
+		fi
+	:: else -> break
+	od;
+	vcpu_gone = 1		/* C: src/requests.c:42 tdpr_client_unregister() */
+}
+
+/* C: src/populate.c:21 tdpr_vm_populate(): one frame, retried while stale. */
+proctype inval_populate() {
+	byte seq, pg;
+	bit stale;
+
+	do
+	:: fault(seq, pg, stale);
+		if
+		:: stale
+		:: else -> break
+		fi
+	od
+}
+
+/* C: src/requests.c:218 tdpr_vm_migrate(): begin, move the frame, end. */
+proctype inval_migrate() {
+	byte k, target, old;
+
+	do
+	:: k < MIGRATES ->
+		invalidate_begin(target, 1);
+		/* C: src/backing.c:173 tdpr_backing_move(): switch, then retire the old page */
+		old = page;
+		page = k + 1;
+		retired[old] = 1;
+		invalidate_end();
+		k++
+	:: else -> break
+	od
+}
+
+/* C: src/requests.c:202 tdpr_vm_zap_range(): the same bracket, nothing moves. */
+proctype inval_zap_range() {
+	byte k, target;
+
+	do
+	:: k < ZAPS ->
+		invalidate_begin(target, 0);
+		invalidate_end();
+		k++
+	:: else -> break
+	od
+}
+
+init {
+	atomic {
+		run inval_vcpu();
+		run inval_populate();
+		run inval_migrate();
+#if ZAPS
+		run inval_zap_range()
+#endif
+	}
+	_nr_pr == 1;
+	PROP(stale_leaf_at_end, leaf == NIL || (leaf == page && !retired[leaf]));
+	PROP(stale_leaf_at_end, inv_prog == 0 && readers == 0 && !writer)
+}
+#endif /* INVAL */
 
 /* Liveness, with -DLTL (pan -a -f): a zap_all that started returns. */
 #ifdef LTL

@@ -363,6 +363,29 @@ static void churn_loop(const char *policy)
 	}
 }
 
+static void migrate_loop(const char *file)
+{
+	loop_setup();
+	for (;;)
+		if (tdp_writef(file, "%d %d", rand() % 1000, 1 + rand() % 24))
+			_exit(1);
+}
+
+/* Reads @file (a dirty log) every few ms; exits 1 if a read fails. */
+static void dirty_loop(const char *file)
+{
+	char path[128], *log;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s", file);
+	for (;;) {
+		log = tdp_read(path);
+		if (!log || strncmp(log, "frames ", 7))
+			_exit(1);
+		free(log);
+		usleep(20000);
+	}
+}
+
 static void stop_all(struct __test_metadata *_metadata, pid_t *pids, int n)
 {
 	int i, status;
@@ -382,16 +405,29 @@ FIXTURE(stress) {
 
 FIXTURE_VARIANT(stress) {
 	const char *policy;
+	const char *args;
 };
 
-FIXTURE_VARIANT_ADD(stress, seed) { .policy = "seed" };
+FIXTURE_VARIANT_ADD(stress, seed) { .policy = "seed", .args = "mem=64M backing=4M" };
 
-FIXTURE_VARIANT_ADD(stress, pinned) { .policy = "pinned" };
+FIXTURE_VARIANT_ADD(stress, pinned) { .policy = "pinned", .args = "mem=64M backing=4M" };
+
+FIXTURE_VARIANT_ADD(stress, seed_npt_2m) {
+	.policy = "seed", .args = "mem=64M backing=4M format=npt huge=2m",
+};
+
+FIXTURE_VARIANT_ADD(stress, pinned_npt_4k) {
+	.policy = "pinned", .args = "mem=64M backing=4M format=npt levels=5",
+};
+
+FIXTURE_VARIANT_ADD(stress, pinned_ept_1g) {
+	.policy = "pinned", .args = "mem=2G backing=2M huge=1g",
+};
 
 FIXTURE_SETUP(stress)
 {
 	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
-	ASSERT_EQ(0, tdp_writef("create", "stress mem=64M backing=4M policy=%s", variant->policy));
+	ASSERT_EQ(0, tdp_writef("create", "stress %s policy=%s", variant->args, variant->policy));
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -405,19 +441,30 @@ FIXTURE_TEARDOWN(stress)
 
 TEST_F_TIMEOUT(stress, flips_zaps_churn, 120)
 {
-	pid_t pids[3];
+	pid_t pids[5];
 	double end;
+	char *log;
 
 	ASSERT_EQ(0, tdp_writef("stress/workload", "pattern=random write_pct=30 flip_ms=3"));
 	ASSERT_EQ(0, tdp_writef("stress/vcpus", "4"));
 	pids[0] = spawn(zap_all_loop, NULL);
 	pids[1] = spawn(zap_range_loop, "stress/zap_range");
 	pids[2] = spawn(churn_loop, variant->policy);
+	pids[3] = spawn(migrate_loop, "stress/migrate");
+	pids[4] = spawn(dirty_loop, "stress/dirty");
 	end = tdp_now() + 10;
 	while (tdp_now() < end)
 		usleep(100000);
-	stop_all(_metadata, pids, 3);
+	stop_all(_metadata, pids, 5);
+	/* The last harvest, with the vCPUs stopped: nothing written may be missing. */
+	ASSERT_EQ(0, tdp_writef("stress/vcpus", "0"));
+	log = tdp_read(TDP_DIR "/stress/dirty");
+	ASSERT_NE(NULL, log);
+	free(log);
 
+	ASSERT_LT(0, tdp_vm_stat("stress", "migrated_frames"));
+	ASSERT_LT(0, tdp_vm_stat("stress", "dirty_frames"));
+	ASSERT_EQ(0, tdp_vm_stat("stress", "lost_writes"));
 	ASSERT_LT(0, tdp_vm_stat("stress", "zaps_all"));
 	ASSERT_LT(0, tdp_vm_stat("stress", "zaps_range"));
 	ASSERT_LT(0, tdp_vm_stat("stress", "role_flips"));
@@ -430,6 +477,10 @@ TEST_F_TIMEOUT(stress, flips_zaps_churn, 120)
 	TH_LOG("flips %lld roots %lld yields %lld",
 	       tdp_vm_stat("stress", "role_flips"), tdp_vm_stat("stress", "roots_allocated"),
 	       tdp_vm_stat("stress", "zap_yields"));
+	TH_LOG("migrated %lld fault_retries_invalidate %lld dirty_frames %lld",
+	       tdp_vm_stat("stress", "migrated_frames"),
+	       tdp_vm_stat("stress", "fault_retries_invalidate"),
+	       tdp_vm_stat("stress", "dirty_frames"));
 
 	ASSERT_EQ(0, tdp_writef("stress/vcpus", "0"));
 	ASSERT_EQ(0, tdp_writef("destroy", "stress"));
@@ -585,7 +636,8 @@ TEST(stress_tool_cli)
 	static const char *const options[] = {
 		"--duration", "--vcpus", "--mem", "--backing", "--format", "--levels",
 		"--policy", "--huge", "--pattern", "--write-pct", "--flip-ms", "--zappers",
-		"--range-zappers", "--churn", "--seed", "--help",
+		"--range-zappers", "--churn", "--seed", "--migrators", "--migrate-ms",
+		"--dirty-ms", "--help",
 	};
 	static const char short_run[] =
 		"tdproot-stress --duration 2 --vcpus 2 --mem 64M --backing 4M >/tmp/run 2>&1";
@@ -619,6 +671,9 @@ TEST(stress_tool_cli)
 	help = tdp_read("/tmp/run");
 	ASSERT_NE(NULL, help);
 	ASSERT_NE(NULL, strstr(help, "\nRESULT pass duration_s="));
+	/* Migrators and the dirty-log reader are on by default. */
+	ASSERT_NE(NULL, strstr(help, " lost_writes=0\n"));
+	ASSERT_EQ(NULL, strstr(help, " migrated_frames=0 "));
 	free(help);
 	assert_module_balanced(_metadata);
 }
@@ -1042,6 +1097,277 @@ TEST(lock_hold_shared_and_exclusive)
 	ASSERT_EQ(0, hist_samples("split/hist/lock_hold"));
 	ASSERT_EQ(0, tdp_writef("destroy", "split"));
 	assert_module_balanced(_metadata);
+}
+
+/* ---- migrate: KVM's invalidation protocol; the dirty log ---- */
+
+FIXTURE(migrate) {
+	int unused;
+};
+
+FIXTURE_VARIANT(migrate) {
+	const char *args;
+};
+
+FIXTURE_VARIANT_ADD(migrate, seed) { .args = "policy=seed" };
+
+FIXTURE_VARIANT_ADD(migrate, pinned) { .args = "policy=pinned" };
+
+FIXTURE_VARIANT_ADD(migrate, npt_seed) { .args = "policy=seed format=npt" };
+
+FIXTURE_SETUP(migrate)
+{
+	/* 1024 frames, backing = mem: guest frame N is backing frame N. */
+	ASSERT_EQ(0, tdp_writef("create", "mig mem=4M %s", variant->args));
+}
+
+FIXTURE_TEARDOWN(migrate)
+{
+	EXPECT_EQ(0, tdp_writef("mig/vcpus", "0"));
+	EXPECT_EQ(0, tdp_vm_stat("mig", "integrity_errors"));
+	EXPECT_EQ(0, tdp_vm_stat("mig", "invariant_errors"));
+	EXPECT_EQ(0, tdp_vm_stat("mig", "lost_writes"));
+	EXPECT_EQ(0, tdp_writef("destroy", "mig"));
+	assert_module_balanced(_metadata);
+}
+
+/*
+ * migrate zaps exactly the range in every root, waits for every vCPU's TLB
+ * flush, and from then on every access to the range reaches the new pages:
+ * a vCPU access that reached a retired page would be an integrity error.
+ */
+TEST_F(migrate, vcpus_see_new_pages)
+{
+	long long flushes, accesses;
+
+	/* Idle vCPUs hold the root: migrate must still get their flushes. */
+	ASSERT_EQ(0, tdp_writef("mig/workload", "pattern=idle"));
+	ASSERT_EQ(0, tdp_writef("mig/vcpus", "2"));
+	ASSERT_EQ(1, tdp_wait_stat("mig", "roots_live", 1, 10));
+	ASSERT_EQ(0, tdp_writef("mig/populate", "0 1024"));
+	ASSERT_EQ(1024, tdp_vm_stat("mig", "leaf_sptes"));
+	flushes = tdp_vm_stat("mig", "tlb_flushes");
+	ASSERT_EQ(0, tdp_writef("mig/migrate", "100 412"));
+	ASSERT_EQ(612, tdp_vm_stat("mig", "leaf_sptes"));
+	ASSERT_EQ(412, tdp_vm_stat("mig", "migrated_frames"));
+	ASSERT_EQ(1, tdp_vm_stat("mig", "invalidations"));
+	ASSERT_EQ(flushes + 2, tdp_vm_stat("mig", "tlb_flushes"));
+	ASSERT_EQ(0, tdp_vm_stat("mig", "zaps_range"));
+
+	/* Every frame, read and written, several times over. */
+	ASSERT_EQ(0, tdp_writef("mig/workload", "pattern=seq write_pct=50"));
+	accesses = tdp_wait_stat("mig", "accesses", 8192, 30);
+	ASSERT_LE(8192, accesses);
+	ASSERT_EQ(1024, tdp_vm_stat("mig", "leaf_sptes"));
+	ASSERT_EQ(0, tdp_vm_stat("mig", "integrity_errors"));
+
+	/* Busy vCPUs: the whole guest moves twice under them. */
+	ASSERT_EQ(0, tdp_writef("mig/migrate", "0 1024"));
+	ASSERT_EQ(0, tdp_writef("mig/migrate", "0 1024"));
+	ASSERT_EQ(412 + 2048, tdp_vm_stat("mig", "migrated_frames"));
+	ASSERT_EQ(3, tdp_vm_stat("mig", "invalidations"));
+	accesses = tdp_vm_stat("mig", "accesses");
+	ASSERT_LE(accesses + 8192, tdp_wait_stat("mig", "accesses", accesses + 8192, 30));
+	ASSERT_EQ(0, tdp_vm_stat("mig", "integrity_errors"));
+	ASSERT_EQ(0, tdp_vm_stat("mig", "invariant_errors"));
+}
+
+/*
+ * Faults race migrations: a fault that sampled the sequence before an
+ * invalidation retries (the counter shows it) and never installs a page
+ * the invalidation replaced (no integrity error), nor loses a dirty bit.
+ */
+TEST_F_TIMEOUT(migrate, fault_race_retries, 120)
+{
+	long long retries;
+	char *log;
+	pid_t pid;
+
+	ASSERT_EQ(0, tdp_writef("mig/workload", "pattern=random write_pct=30"));
+	ASSERT_EQ(0, tdp_writef("mig/vcpus", "2"));
+	pid = spawn(migrate_loop, "mig/migrate");
+	retries = tdp_wait_stat("mig", "fault_retries_invalidate", 20, 60);
+	/* Long enough for the dirty log to be read under load, too. */
+	log = tdp_read(TDP_DIR "/mig/dirty");
+	free(log);
+	stop_all(_metadata, &pid, 1);
+	TH_LOG("fault_retries_invalidate %lld migrated_frames %lld invalidations %lld",
+	       retries, tdp_vm_stat("mig", "migrated_frames"),
+	       tdp_vm_stat("mig", "invalidations"));
+	ASSERT_LE(20, retries);
+	ASSERT_EQ(0, tdp_writef("mig/vcpus", "0"));
+	log = tdp_read(TDP_DIR "/mig/dirty");
+	ASSERT_NE(NULL, log);
+	free(log);
+	ASSERT_EQ(0, tdp_vm_stat("mig", "lost_writes"));
+	ASSERT_EQ(0, tdp_vm_stat("mig", "integrity_errors"));
+	ASSERT_EQ(0, tdp_vm_stat("mig", "invariant_errors"));
+}
+
+/*
+ * A huge leaf whose range is partly migrated is zapped whole; its block is
+ * no longer contiguous, so it is faulted back at 4K.
+ */
+FIXTURE(huge_migrate) {
+	int unused;
+};
+
+FIXTURE_VARIANT(huge_migrate) {
+	const char *args;
+	unsigned long long populate;	/* frames populate maps from 0 */
+	long long huge_leaves;		/* leaves before migrate */
+	long long pt_pages;		/* tables before migrate, root included */
+};
+
+FIXTURE_VARIANT_ADD(huge_migrate, ept_2m) {
+	.args = "mem=8M huge=2m", .populate = 2048, .huge_leaves = 4, .pt_pages = 3,
+};
+
+FIXTURE_VARIANT_ADD(huge_migrate, npt_1g) {
+	.args = "mem=2G backing=2M huge=1g format=npt", .populate = 1ULL << 19,
+	.huge_leaves = 2, .pt_pages = 2,
+};
+
+FIXTURE_SETUP(huge_migrate)
+{
+	ASSERT_EQ(0, tdp_writef("create", "hm policy=pinned %s", variant->args));
+}
+
+FIXTURE_TEARDOWN(huge_migrate)
+{
+	EXPECT_EQ(0, tdp_writef("hm/vcpus", "0"));
+	EXPECT_EQ(0, tdp_writef("destroy", "hm"));
+	assert_module_balanced(_metadata);
+}
+
+TEST_F(huge_migrate, zapped_whole_refaulted_at_4k)
+{
+	long long accesses;
+
+	ASSERT_EQ(0, tdp_writef("hm/populate", "0 %llu", variant->populate));
+	ASSERT_EQ(variant->huge_leaves, tdp_vm_stat("hm", "leaf_sptes"));
+	ASSERT_EQ(variant->pt_pages, tdp_vm_stat("hm", "pt_pages_live"));
+	/* One frame of the first leaf's block. */
+	ASSERT_EQ(0, tdp_writef("hm/migrate", "5 1"));
+	ASSERT_EQ(1, tdp_vm_stat("hm", "migrated_frames"));
+	if (variant->huge_leaves == 2) {
+		/* 1G leaves alias one 2M block: both leaves map frame 5. */
+		ASSERT_EQ(0, tdp_vm_stat("hm", "leaf_sptes"));
+	} else {
+		ASSERT_EQ(variant->huge_leaves - 1, tdp_vm_stat("hm", "leaf_sptes"));
+	}
+	/* The first 2 MiB again: 512 leaves of 4K, in one new table (two for 1G). */
+	ASSERT_EQ(0, tdp_writef("hm/populate", "0 512"));
+	if (variant->huge_leaves == 2) {
+		ASSERT_EQ(512, tdp_vm_stat("hm", "leaf_sptes"));
+		ASSERT_EQ(variant->pt_pages + 2, tdp_vm_stat("hm", "pt_pages_live"));
+	} else {
+		ASSERT_EQ(variant->huge_leaves - 1 + 512, tdp_vm_stat("hm", "leaf_sptes"));
+		ASSERT_EQ(variant->pt_pages + 1, tdp_vm_stat("hm", "pt_pages_live"));
+	}
+	/* vCPUs over the whole guest: 4K and huge leaves side by side, all sound. */
+	ASSERT_EQ(0, tdp_writef("hm/workload", "pattern=hot write_pct=50"));
+	ASSERT_EQ(0, tdp_writef("hm/vcpus", "2"));
+	accesses = tdp_wait_stat("hm", "accesses", 20000, 30);
+	ASSERT_LE(20000, accesses);
+	ASSERT_EQ(0, tdp_writef("hm/migrate", "0 600"));
+	ASSERT_LE(accesses + 20000, tdp_wait_stat("hm", "accesses", accesses + 20000, 30));
+	ASSERT_EQ(0, tdp_vm_stat("hm", "integrity_errors"));
+	ASSERT_EQ(0, tdp_vm_stat("hm", "invariant_errors"));
+}
+
+/* NAME/dirty: "frames N", then "FRAME NR" per run of dirty backing frames. */
+FIXTURE(dirty) {
+	int unused;
+};
+
+FIXTURE_VARIANT(dirty) {
+	const char *args;
+	bool ad;
+};
+
+FIXTURE_VARIANT_ADD(dirty, ept) { .args = "format=ept", .ad = true };
+
+FIXTURE_VARIANT_ADD(dirty, npt) { .args = "format=npt", .ad = true };
+
+FIXTURE_VARIANT_ADD(dirty, ept_ad0) { .args = "format=ept ad=0", .ad = false };
+
+FIXTURE_SETUP(dirty)
+{
+	ASSERT_EQ(0, tdp_writef("create", "dl mem=4M policy=pinned %s", variant->args));
+}
+
+FIXTURE_TEARDOWN(dirty)
+{
+	EXPECT_EQ(0, tdp_writef("dl/vcpus", "0"));
+	EXPECT_EQ(0, tdp_vm_stat("dl", "lost_writes"));
+	EXPECT_EQ(0, tdp_vm_stat("dl", "integrity_errors"));
+	EXPECT_EQ(0, tdp_writef("destroy", "dl"));
+	assert_module_balanced(_metadata);
+}
+
+static void expect_dirty(struct __test_metadata *_metadata, const char *want)
+{
+	char *log = tdp_read(TDP_DIR "/dl/dirty");
+
+	ASSERT_NE(NULL, log);
+	EXPECT_STREQ(want, log);
+	free(log);
+}
+
+/* vCPUs write every frame once over: run, then stop them. */
+static void write_everything(struct __test_metadata *_metadata)
+{
+	long long accesses = tdp_vm_stat("dl", "accesses");
+
+	ASSERT_EQ(0, tdp_writef("dl/workload", "pattern=seq write_pct=100"));
+	ASSERT_EQ(0, tdp_writef("dl/vcpus", "1"));
+	ASSERT_LE(accesses + 2048, tdp_wait_stat("dl", "accesses", accesses + 2048, 30));
+	ASSERT_EQ(0, tdp_writef("dl/vcpus", "0"));
+}
+
+TEST_F(dirty, every_written_frame_is_logged)
+{
+	const char *all = variant->ad ? "frames 1024\n0 1024\n" : "frames 0\n";
+	unsigned long long pointer;
+	char *roots;
+	int n;
+
+	expect_dirty(_metadata, "frames 0\n");
+	/* populate faults as a write: its leaves start dirty. */
+	ASSERT_EQ(0, tdp_writef("dl/populate", "10 6"));
+	expect_dirty(_metadata, variant->ad ? "frames 6\n10 6\n" : "frames 0\n");
+	expect_dirty(_metadata, "frames 0\n");
+
+	/* Dirty bits the vCPU set on live leaves: the read takes and clears them. */
+	write_everything(_metadata);
+	ASSERT_EQ(1024, tdp_vm_stat("dl", "leaf_sptes"));
+	expect_dirty(_metadata, all);
+	expect_dirty(_metadata, "frames 0\n");
+
+	/* Dirty bits a zap took with the entries. */
+	write_everything(_metadata);
+	ASSERT_EQ(0, tdp_writef("dl/zap_range", "0 1024"));
+	ASSERT_EQ(0, tdp_vm_stat("dl", "leaf_sptes"));
+	expect_dirty(_metadata, all);
+
+	/* And those a migrate took; the data moved with them. */
+	write_everything(_metadata);
+	ASSERT_EQ(0, tdp_writef("dl/migrate", "0 1024"));
+	expect_dirty(_metadata, all);
+	expect_dirty(_metadata, "frames 0\n");
+	ASSERT_EQ(1024, tdp_vm_stat("dl", "migrated_frames"));
+	ASSERT_EQ(variant->ad ? 3078 : 0, tdp_vm_stat("dl", "dirty_frames"));
+
+	/* The root pointer says whether EPT's A/D bits are on. */
+	roots = tdp_read(TDP_DIR "/dl/roots");
+	ASSERT_NE(NULL, roots);
+	n = sscanf(strrchr(roots, ' '), " 0x%llx", &pointer);
+	ASSERT_EQ(1, n);
+	free(roots);
+	if (strstr(variant->args, "ept"))
+		ASSERT_EQ(variant->ad, !!(pointer & (1 << 6)));
+	ASSERT_EQ(0, tdp_vm_stat("dl", "lost_writes"));
 }
 
 TEST_HARNESS_MAIN
