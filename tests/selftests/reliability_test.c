@@ -60,6 +60,7 @@ TEST(hostile_input_every_file)
 	unsigned int f, c;
 	int ret, fd;
 
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "h mem=16M policy=pinned"));
 	page = malloc(8192);
 	ASSERT_NE(NULL, page);
@@ -225,6 +226,7 @@ FIXTURE(errors) {
 
 FIXTURE_SETUP(errors)
 {
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "vm0 mem=4M"));
 	self->kmsg = kmsg_open_end();
 	ASSERT_LE(0, self->kmsg);
@@ -294,6 +296,7 @@ TEST_F_TIMEOUT(errors, readme_table, 300)
  */
 TEST(create_refusal_order)
 {
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "taken mem=4M"));
 	EXPECT_EQ(-EEXIST, tdp_writef("create", "taken mem=1T"));
 	EXPECT_EQ(-EEXIST, tdp_writef("create", "taken mem=1T backing=1T"));
@@ -358,6 +361,7 @@ TEST(non_root_locked_out)
 	int status, files = 0;
 	pid_t pid;
 
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "perm mem=4M"));
 	/* Before the test opens anything up: every file and directory is root-only. */
 	ASSERT_EQ(0, stat(TDP_DIR, &st));
@@ -443,6 +447,7 @@ FIXTURE(load) {
 
 FIXTURE_SETUP(load)
 {
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
 }
 

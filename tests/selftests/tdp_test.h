@@ -6,6 +6,8 @@
 #ifndef TDP_TEST_H
 #define TDP_TEST_H
 
+#include <dirent.h>
+#include <limits.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -55,6 +57,48 @@ static inline int load_module(void)
 	ret = syscall(SYS_finit_module, fd, "", 0);
 	close(fd);
 	return ret ? -errno : 0;
+}
+
+/*
+ * The harness kills a test that overruns its timeout together with its
+ * teardown, so that test's VMs outlive it and every later test would fail
+ * on them. Each test starts here: any VM still present is reported with
+ * its statistics and roots (the post-mortem of the test that left it,
+ * which already failed) and destroyed, and a module it left unloaded is
+ * loaded again, so one failure stays one failure.
+ */
+static inline void tdp_clean_slate(struct __test_metadata *_metadata)
+{
+	static const char *const files[] = { "stats", "roots" };
+	char names[16][NAME_MAX + 1], path[PATH_MAX], *text;
+	unsigned int i, f, n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (access(TDP_DIR, F_OK)) {
+		TH_LOG("an earlier test left the module unloaded");
+		ASSERT_EQ(0, load_module());
+	}
+	d = opendir(TDP_DIR);
+	ASSERT_NE(NULL, d);
+	while ((e = readdir(d)) && n < ARRAY_SIZE(names)) {
+		if (e->d_type == DT_DIR && e->d_name[0] != '.')
+			snprintf(names[n++], sizeof(names[0]), "%s", e->d_name);
+	}
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		for (f = 0; f < ARRAY_SIZE(files); f++) {
+			if (snprintf(path, sizeof(path), TDP_DIR "/%s/%s", names[i],
+				     files[f]) >= (int)sizeof(path))
+				continue;
+			text = tdp_read(path);
+			TH_LOG("VM %s outlived its test; its %s:\n%s", names[i], files[f],
+			       text ? text : "(unreadable)");
+			free(text);
+		}
+		ASSERT_EQ(0, tdp_writef("destroy", "%s", names[i]));
+	}
+	ASSERT_EQ(0, gstat("vms"));
 }
 
 #endif /* TDP_TEST_H */

@@ -31,6 +31,7 @@ TEST(debugfs_root_only)
 {
 	int files_before = bad_modes;
 
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_write(TDP_DIR "/create", "modes mem=4M"));
 	ASSERT_EQ(0, nftw(TDP_DIR, check_mode, 16, FTW_PHYS));
 	ASSERT_EQ(0, tdp_write(TDP_DIR "/destroy", "modes"));
@@ -50,6 +51,7 @@ TEST(unload_and_reload)
 {
 	struct stat st;
 
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_write(TDP_DIR "/create", "gone mem=4M"));
 	ASSERT_EQ(0, tdp_writef("gone/populate", "0 64"));
 	/* Unloading with a VM alive must tear it down cleanly. */
@@ -121,6 +123,7 @@ FIXTURE_VARIANT_ADD(counts, npt5_1g) {
 
 FIXTURE_SETUP(counts)
 {
+	tdp_clean_slate(_metadata);
 	snprintf(self->name, sizeof(self->name), "counts");
 	ASSERT_EQ(0, tdp_writef("create", "%s policy=pinned %s", self->name, variant->args));
 }
@@ -184,6 +187,7 @@ FIXTURE_VARIANT_ADD(policy, pinned) { .policy = "pinned", .seed = false };
 
 FIXTURE_SETUP(policy)
 {
+	tdp_clean_slate(_metadata);
 	snprintf(self->name, sizeof(self->name), "pol");
 	ASSERT_EQ(0, tdp_writef("create", "pol mem=64M backing=8M policy=%s", variant->policy));
 }
@@ -229,7 +233,7 @@ TEST_F(policy, populate_last_put)
 }
 
 /* vCPUs reload onto one fresh shared root; the old one is zapped and freed. */
-TEST_F(policy, zap_all_reloads_vcpus)
+TEST_F_TIMEOUT(policy, zap_all_reloads_vcpus, 90)
 {
 	char *roots, path[64] = TDP_DIR "/pol/roots";
 	unsigned long long id_before, id_after;
@@ -276,7 +280,7 @@ TEST_F(policy, zap_all_reloads_vcpus)
 }
 
 /* zap_range removes exactly the range, in every root, and flushes every TLB. */
-TEST_F(policy, zap_range_flushes)
+TEST_F_TIMEOUT(policy, zap_range_flushes, 90)
 {
 	long long flushes, leaves;
 
@@ -426,6 +430,7 @@ FIXTURE_VARIANT_ADD(stress, pinned_ept_1g) {
 
 FIXTURE_SETUP(stress)
 {
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
 	ASSERT_EQ(0, tdp_writef("create", "stress %s policy=%s", variant->args, variant->policy));
 }
@@ -504,6 +509,7 @@ FIXTURE(bigzap) {
 
 FIXTURE_SETUP(bigzap)
 {
+	tdp_clean_slate(_metadata);
 	/*
 	 * Big enough that its zap spans several scheduler ticks even on a fast,
 	 * idle host: a zap that ends within one tick may never be asked to
@@ -582,6 +588,7 @@ TEST(bad_input_refused)
 	unsigned int i;
 	int fd;
 
+	tdp_clean_slate(_metadata);
 	for (i = 0; i < ARRAY_SIZE(bad_create); i++) {
 		int ret = tdp_writef("create", "%s", bad_create[i]);
 
@@ -645,6 +652,7 @@ TEST(stress_tool_cli)
 	int missing = 0;
 	char *help;
 
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, run_status("tdproot-stress --help >/tmp/help 2>&1"));
 	help = tdp_read("/tmp/help");
 	ASSERT_NE(NULL, help);
@@ -712,6 +720,7 @@ FIXTURE(trace) {
 
 FIXTURE_SETUP(trace)
 {
+	tdp_clean_slate(_metadata);
 }
 
 FIXTURE_TEARDOWN(trace)
@@ -771,6 +780,7 @@ TEST(histograms)
 {
 	long long before;
 
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "hist mem=16M policy=pinned"));
 	ASSERT_EQ(0, tdp_writef("hist/populate", "0 4096"));
 	ASSERT_LT(0, hist_samples("hist/hist/lock_hold"));
@@ -780,11 +790,11 @@ TEST(histograms)
 
 	ASSERT_EQ(0, tdp_writef("hist/workload", "pattern=random"));
 	ASSERT_EQ(0, tdp_writef("hist/vcpus", "2"));
-	ASSERT_LE(1000, tdp_wait_stat("hist", "accesses", 1000, 20));
+	ASSERT_LE(1000, tdp_wait_stat("hist", "accesses", 1000, 10));
 	ASSERT_EQ(0, tdp_writef("hist/zap_all", "1"));
 	/* Each vCPU's first access after its reload ends one stall. */
 	before = tdp_vm_stat("hist", "accesses");
-	ASSERT_LE(before + 1000, tdp_wait_stat("hist", "accesses", before + 1000, 20));
+	ASSERT_LE(before + 1000, tdp_wait_stat("hist", "accesses", before + 1000, 10));
 	ASSERT_LE(2, hist_samples("hist/hist/vcpu_stall"));
 	ASSERT_LT(0, hist_samples("hist/hist/lock_hold"));
 	ASSERT_EQ(0, tdp_writef("hist/vcpus", "0"));
@@ -799,6 +809,7 @@ FIXTURE(live) {
 
 FIXTURE_SETUP(live)
 {
+	tdp_clean_slate(_metadata);
 }
 
 FIXTURE_TEARDOWN(live)
@@ -1065,6 +1076,7 @@ TEST(lock_hold_shared_and_exclusive)
 {
 	long long shared, excl, max_shared, max_excl;
 
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "split mem=16M policy=pinned"));
 	ASSERT_EQ(0, tdp_writef("split/populate", "0 4096"));
 	shared = hist_samples("split/hist/lock_hold_shared");
@@ -1117,6 +1129,7 @@ FIXTURE_VARIANT_ADD(migrate, npt_seed) { .args = "policy=seed format=npt" };
 
 FIXTURE_SETUP(migrate)
 {
+	tdp_clean_slate(_metadata);
 	/* 1024 frames, backing = mem: guest frame N is backing frame N. */
 	ASSERT_EQ(0, tdp_writef("create", "mig mem=4M %s", variant->args));
 }
@@ -1136,7 +1149,7 @@ FIXTURE_TEARDOWN(migrate)
  * flush, and from then on every access to the range reaches the new pages:
  * a vCPU access that reached a retired page would be an integrity error.
  */
-TEST_F(migrate, vcpus_see_new_pages)
+TEST_F_TIMEOUT(migrate, vcpus_see_new_pages, 120)
 {
 	long long flushes, accesses;
 
@@ -1230,6 +1243,7 @@ FIXTURE_VARIANT_ADD(huge_migrate, npt_1g) {
 
 FIXTURE_SETUP(huge_migrate)
 {
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "hm policy=pinned %s", variant->args));
 }
 
@@ -1240,7 +1254,7 @@ FIXTURE_TEARDOWN(huge_migrate)
 	assert_module_balanced(_metadata);
 }
 
-TEST_F(huge_migrate, zapped_whole_refaulted_at_4k)
+TEST_F_TIMEOUT(huge_migrate, zapped_whole_refaulted_at_4k, 150)
 {
 	long long accesses;
 
@@ -1294,6 +1308,7 @@ FIXTURE_VARIANT_ADD(dirty, ept_ad0) { .args = "format=ept ad=0", .ad = false };
 
 FIXTURE_SETUP(dirty)
 {
+	tdp_clean_slate(_metadata);
 	ASSERT_EQ(0, tdp_writef("create", "dl mem=4M policy=pinned %s", variant->args));
 }
 
@@ -1326,7 +1341,7 @@ static void write_everything(struct __test_metadata *_metadata)
 	ASSERT_EQ(0, tdp_writef("dl/vcpus", "0"));
 }
 
-TEST_F(dirty, every_written_frame_is_logged)
+TEST_F_TIMEOUT(dirty, every_written_frame_is_logged, 90)
 {
 	const char *all = variant->ad ? "frames 1024\n0 1024\n" : "frames 0\n";
 	unsigned long long pointer;
