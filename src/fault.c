@@ -11,6 +11,7 @@
 #include "backing.h"
 #include "fault.h"
 #include "pt.h"
+#include "race.h"
 #include "walk.h"
 
 void tdpr_fault_prepare(struct tdpr_vm *vm, struct tdpr_fault_in *f, u64 gfn, bool write)
@@ -26,6 +27,7 @@ void tdpr_fault_prepare(struct tdpr_vm *vm, struct tdpr_fault_in *f, u64 gfn, bo
 	 */
 	smp_rmb();
 	f->level = tdpr_backing_resolve(vm, gfn, &f->pfn);
+	tdpr_race_window(TDPR_RACE_FAULT);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "backing.h"
 #include "bench.h"
 #include "pt.h"
+#include "race.h"
 #include "walk.h"
 #include "zap.h"
 #include "tdproot_trace.h"
@@ -56,6 +57,15 @@ static bool tdpr_zap_spte(struct tdpr_vm *vm, struct tdpr_root *root, struct tdp
 	 */
 	if (TDPR_WARN(vm, iter->yielded))
 		return true;
+
+	/*
+	 * A vCPU may set the dirty bit of a clean leaf at any moment (KVM's
+	 * "volatile bits"): the amplifier holds that window open.
+	 */
+	if (tdpr_spte_leaf(old, iter->level) && !tdpr_spte_frozen(old) &&
+	    tdpr_spte_dirty(vm->p.format, vm->p.ad) &&
+	    !(old & tdpr_spte_dirty(vm->p.format, vm->p.ad)))
+		tdpr_race_window(TDPR_RACE_ZAP_SPTE);
 
 	/*
 	 * Freeze first: from here until the final store this thread owns the
