@@ -279,6 +279,29 @@ TEST_F_TIMEOUT(policy, zap_all_reloads_vcpus, 90)
 	ASSERT_EQ(0, tdp_vm_stat("pol", "integrity_errors"));
 }
 
+/*
+ * Idle vCPUs answer zap_all's reload without touching memory: the root they
+ * take must be a new one. Were it the invalid root they left, everyone who
+ * loads the VM's root after them (populate here, a vCPU's next fault) would
+ * be handed it again, fault, reload and never finish.
+ */
+TEST_F_TIMEOUT(policy, idle_vcpus_leave_the_invalid_root, 60)
+{
+	ASSERT_EQ(0, tdp_writef("pol/workload", "pattern=idle"));
+	ASSERT_EQ(0, tdp_writef("pol/vcpus", "2"));
+	ASSERT_EQ(1, tdp_wait_stat("pol", "roots_live", 1, 10));
+	ASSERT_EQ(0, tdp_writef("pol/populate", "0 4096"));
+	ASSERT_EQ(4096, tdp_vm_stat("pol", "leaf_sptes"));
+
+	ASSERT_EQ(0, tdp_writef("pol/zap_all", "1"));
+	ASSERT_EQ(0, tdp_vm_stat("pol", "leaf_sptes"));
+	ASSERT_EQ(0, tdp_writef("pol/populate", "0 4096"));
+	ASSERT_EQ(4096, tdp_vm_stat("pol", "leaf_sptes"));
+	ASSERT_EQ(1, tdp_vm_stat("pol", "roots_live"));
+	ASSERT_EQ(1, tdp_vm_stat("pol", "roots_valid"));
+	ASSERT_EQ(0, tdp_vm_stat("pol", "integrity_errors"));
+}
+
 /* zap_range removes exactly the range, in every root, and flushes every TLB. */
 TEST_F_TIMEOUT(policy, zap_range_flushes, 90)
 {
