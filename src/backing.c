@@ -273,6 +273,23 @@ void tdpr_backing_unmark(struct tdpr_vm *vm, u64 gfn, int level, unsigned long *
 		bitmap_clear(frames, round_down(frame, block_frames), block_frames);
 }
 
+void tdpr_backing_zap_check(struct tdpr_vm *vm, u64 gfn, u64 pfn)
+{
+	u64 frame, stamp, s;
+
+	if (xa_empty(&vm->moved) || !pfn_valid(pfn))
+		return;
+	frame = tdpr_backing_frame(vm, gfn);
+	stamp = tdpr_stamp(vm, frame);
+	s = READ_ONCE(*(u64 *)page_address(pfn_to_page(pfn)));
+	if (likely(s == stamp))
+		return;
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
+	WARN_ONCE(1, "vm %s: a zap found gfn 0x%llx (frame 0x%llx) mapped to pfn 0x%llx, %s: an invalidation missed this root\n",
+		  vm->name, gfn, frame, pfn,
+		  s == (stamp ^ TDPR_STAMP_RETIRED) ? "a page migrate retired" : "not its backing page");
+}
+
 bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write)
 {
 	u64 frame = tdpr_backing_frame(vm, gfn);

@@ -117,6 +117,19 @@ void tdpr_backing_mark_dirty(struct tdpr_vm *vm, u64 gfn, int level);
 void tdpr_backing_mark_dirty_table(struct tdpr_vm *vm, u64 gfn, const unsigned long *leaves);
 
 /**
+ * tdpr_backing_zap_check() - Check the page behind a 4K leaf being zapped.
+ * @vm: the VM.
+ * @gfn: the guest frame the leaf maps.
+ * @pfn: the page it maps.
+ *
+ * KVM's zap of a leaf marks its page accessed or dirty. A page a migration
+ * has already retired must not be reachable from any root, valid or not,
+ * by then; finding one is an integrity error (in KVM, a write to a page
+ * the primary MMU has freed). Only once the VM has migrated a frame.
+ */
+void tdpr_backing_zap_check(struct tdpr_vm *vm, u64 gfn, u64 pfn);
+
+/**
  * tdpr_backing_unmark() - Clear the frames behind a leaf in a bitmap.
  * @vm: the VM.
  * @gfn: a guest frame the leaf maps.

@@ -143,6 +143,8 @@ u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, u64 gfn, int *table
 			continue;
 		}
 		leaves++;
+		if (level == TDPR_PG_LEVEL_4K)
+			tdpr_backing_zap_check(vm, at, tdpr_spte_pfn(old));
 		if (!(old & dirty))
 			continue;
 		if (level == TDPR_PG_LEVEL_4K)

@@ -78,6 +78,8 @@ static bool tdpr_zap_spte(struct tdpr_vm *vm, struct tdpr_root *root, struct tdp
 		return false;
 	}
 
+	if (iter->level == TDPR_PG_LEVEL_4K && tdpr_spte_leaf(old, iter->level))
+		tdpr_backing_zap_check(vm, iter->gfn, tdpr_spte_pfn(old));
 	if (!tdpr_spte_leaf(old, iter->level)) {
 		leaves = tdpr_pt_teardown(vm, phys_to_virt(old & TDPR_SPTE_PFN_MASK),
 					  iter->level - 1, iter->gfn, &tables);
