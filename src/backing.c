@@ -276,6 +276,7 @@ void tdpr_backing_unmark(struct tdpr_vm *vm, u64 gfn, int level, unsigned long *
 void tdpr_backing_zap_check(struct tdpr_vm *vm, u64 gfn, u64 pfn)
 {
 	u64 frame, stamp, s;
+	const char *what;
 
 	if (xa_empty(&vm->moved) || !pfn_valid(pfn))
 		return;
@@ -284,10 +285,11 @@ void tdpr_backing_zap_check(struct tdpr_vm *vm, u64 gfn, u64 pfn)
 	s = READ_ONCE(*(u64 *)page_address(pfn_to_page(pfn)));
 	if (likely(s == stamp))
 		return;
+	what = s == (stamp ^ TDPR_STAMP_RETIRED) ? "a page migrate retired" :
+						   "not its backing page";
 	tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
-	WARN_ONCE(1, "vm %s: a zap found gfn 0x%llx (frame 0x%llx) mapped to pfn 0x%llx, %s: an invalidation missed this root\n",
-		  vm->name, gfn, frame, pfn,
-		  s == (stamp ^ TDPR_STAMP_RETIRED) ? "a page migrate retired" : "not its backing page");
+	WARN_ONCE(1, "vm %s: zap: gfn 0x%llx (frame 0x%llx) still on pfn 0x%llx, %s\n",
+		  vm->name, gfn, frame, pfn, what);
 }
 
 bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write)

@@ -45,7 +45,7 @@ consequence() {
 		[oops]='BUG: unable to handle [^(]+|general protection fault[^,]*|kernel BUG at [^!]+'
 		[refcount]='refcount_t: [^.]+\.'
 		[lockup]='soft lockup - CPU#[0-9]+ stuck for [0-9]+s|task [^ ]+ blocked for more than [0-9]+ seconds|rcu: INFO: [a-z_]+ (self-)?detected stalls?'
-		[integrity]='a vCPU walked a freed table|a vCPU used a translation cached before zap_range|translated to pfn 0x[0-9a-f]+, not its backing page|a root older than zap_all [0-9]+ escaped it|translated to pfn 0x[0-9a-f]+: a page migrate retired|a zap found gfn 0x[0-9a-f]+ .* mapped to pfn 0x[0-9a-f]+, [a-z ]+: an invalidation missed this root|[0-9]+ written frames? missing from the dirty log|Expected 0 \(0\) == .*"integrity_errors"'
+		[integrity]='a vCPU walked a freed table|a vCPU used a translation cached before zap_range|translated to pfn 0x[0-9a-f]+, not its backing page|a root older than zap_all [0-9]+ escaped it|translated to pfn 0x[0-9a-f]+: a page migrate retired|zap: gfn 0x[0-9a-f]+ \(frame 0x[0-9a-f]+\) still on pfn 0x[0-9a-f]+|a zap found gfn 0x[0-9a-f]+ .* mapped to pfn 0x[0-9a-f]+, [a-z ]+: an invalidation missed this root|[0-9]+ written frames? missing from the dirty log|Expected 0 \(0\) == .*"integrity_errors"'
 		[leak]='roots or tables outlived it; leaking the VM|unreferenced object 0x[0-9a-f]+|Expected .*"(roots_live|pt_pages_live|leaf_sptes|roots_freed|pt_pages_freed)"'
 		[latency]='Expected .*longest_hold_ns.*'
 		[hang]='Test terminated by timeout|timeout after [0-9]+s|vCPUs made no progress'
