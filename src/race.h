@@ -21,6 +21,7 @@ enum tdpr_race_site {
 	TDPR_RACE_GET,		/* inc_not_zero, before invalid is read again */
 	TDPR_RACE_ITER,		/* the next root referenced, the previous not yet put */
 	TDPR_RACE_INVALIDATE,	/* roots invalidated, not yet zapped */
+	TDPR_RACE_ALLOC,	/* a root allocated, mmu_lock not yet taken to list it */
 	TDPR_RACE_FAULT,	/* a fault's sequence sampled, its entry not installed */
 	TDPR_RACE_ZAP_SPTE,	/* a clean writable leaf read by a zap, not yet exchanged */
 };

@@ -216,6 +216,7 @@ struct tdpr_root *tdpr_root_load(struct tdpr_vm *vm, int as_id)
 			__free_page(page);
 		return ERR_PTR(-ENOMEM);
 	}
+	tdpr_race_window(TDPR_RACE_ALLOC);
 
 	/*
 	 * Allocating under mmu_lock for read orders the new root against
