@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: mutants.sh [KERNEL] [MUTANT...]
+# Usage: mutants.sh [--rejudge] [KERNEL] [MUTANT...]
 # Each mutant is tests/mutants/NAME.patch: a small diff against src/ that
 # re-creates a bug of the lifecycle's history (its header says which, what
 # should catch it, on which kernels it runs and which consequences count).
@@ -19,12 +19,19 @@
 # accepts was seen; a failure by anything else (an invariant WARN beside the
 # bug, a counter) is reported and counted as survived. "6.1" in a header
 # stands for KERNEL (default 6.1); "debug" and "6.12-rt" are always those.
+# --rejudge builds and boots nothing: it judges the logs the last run left
+# in .build/mutants again, with these rules (make mutants REJUDGE=1).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/lib.sh"
 
+rejudge=''
+if [[ ${1:-} == --rejudge ]]; then
+	rejudge=1
+	shift
+fi
 kernel=${1:-6.1}
 shift || true
 all=()
@@ -36,10 +43,13 @@ done
 field() { sed -n "s/^$2: //p" "$1" | head -n1; }
 
 # consequence OUT ACCEPTED: the first accepted consequence seen, else
-# "other: <first failure>"; prints "kind: evidence".
+# "other: <first failure>"; prints "kind: evidence<TAB>test". The test is
+# the one that showed it: for a kernel message, the last test the suite
+# announced on the console before it (tdp_clean_slate() writes
+# "tdproot-test: NAME begins" to /dev/kmsg); for a test's own output, the
+# test whose result line follows it; empty if neither says.
 consequence() {
-	local out=$1 accepted=" $2 " kind pat hit logs
-	logs=("$out/console.log" "$out/output.log" "$out.verdict")
+	local out=$1 accepted=" $2 " kind pat hit n log test
 	declare -A pats=(
 		[kasan]='BUG: KASAN: [^ ]+ in [^ ]+'
 		[oops]='BUG: unable to handle [^(]+|general protection fault[^,]*|kernel BUG at [^!]+'
@@ -53,19 +63,34 @@ consequence() {
 	for kind in kasan oops refcount lockup integrity leak latency hang; do
 		[[ $accepted == *" $kind "* ]] || continue
 		pat=${pats[$kind]}
-		hit=$(cat "${logs[@]}" 2>/dev/null | tr -d '\r' | grep -aoE -m1 "$pat" | head -n1 || true)
+		for log in console.log output.log; do
+			hit=$(tr -d '\r' <"$out/$log" 2>/dev/null | grep -anE -m1 "$pat" || true)
+			[[ -n $hit ]] || continue
+			n=${hit%%:*}
+			hit=$(grep -oE -m1 "$pat" <<<"${hit#*:}")
+			if [[ $log == console.log ]]; then
+				test=$(tr -d '\r' <"$out/$log" | head -n "$n" |
+					grep -aoE 'tdproot-test: [^ ]+ begins' | tail -n1 | awk '{print $2}' || true)
+			else
+				test=$(tr -d '\r' <"$out/$log" | tail -n "+$n" |
+					grep -aE -m1 '^    (not )?ok [0-9]+ ' | awk '{print $NF}' || true)
+			fi
+			printf '%s: %s\t%s\n' "$kind" "${hit:0:72}" "$test"
+			return
+		done
+		hit=$(tr -d '\r' <"$out.verdict" 2>/dev/null | grep -aoE -m1 "$pat" || true)
 		if [[ -n $hit ]]; then
-			echo "$kind: ${hit:0:72}"
+			printf '%s: %s\t\n' "$kind" "${hit:0:72}"
 			return
 		fi
 	done
-	hit=$(cat "${logs[@]}" 2>/dev/null | tr -d '\r' |
+	hit=$(cat "$out/console.log" "$out/output.log" "$out.verdict" 2>/dev/null | tr -d '\r' |
 		grep -aoE -m1 'WARNING: CPU: [0-9]+ PID: [0-9]+ at [^ ]+|BUG: .*|Expected .*|not ok .*' | head -n1 || true)
-	echo "other: ${hit:0:72}"
+	printf 'other: %s\t\n' "${hit:0:72}"
 }
 
 build=$top/.build
-"$here/build-tests.sh" "$build/bin"
+[[ -n $rejudge ]] || "$here/build-tests.sh" "$build/bin"
 
 mkdir -p "$build/mutants"
 killed=0 survived=0
@@ -78,34 +103,43 @@ for m in "${all[@]}"; do
 	[[ -n $accepted && -n $kernels ]] || die "$patch: no Kernel: or Consequence: line"
 	for k in $kernels; do
 		[[ $k != 6.1 ]] || k=$kernel
-		use_kernel "$k"
-		ko=$(TDPROOT_BUILD_TAG=mut-$m TDPROOT_PATCH=$patch "$here/build-module.sh" "$k" "$kdir")
 		out=$build/mutants/$m-$k
-		info "mutant $m on $k"
-		if "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-			--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$(is_debug "$k" && echo 1800 || echo 900)" --append "panic_on_warn=0${boot_append:+ $boot_append}" \
-			2>"$out.verdict"; then
+		if [[ -n $rejudge ]]; then
+			[[ -f $out/exit_code ]] || die "--rejudge: no earlier run of $m on $k in $out"
+			rc=$(<"$out/exit_code")
+		else
+			use_kernel "$k"
+			ko=$(TDPROOT_BUILD_TAG=mut-$m TDPROOT_PATCH=$patch "$here/build-module.sh" "$k" "$kdir")
+			info "mutant $m on $k"
+			rc=0
+			"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+				--with trace-cmd --cmd "suite.sh" --out "$out" \
+				--timeout "$(is_debug "$k" && echo 1800 || echo 900)" \
+				--append "panic_on_warn=0${boot_append:+ $boot_append}" \
+				2>"$out.verdict" || rc=$?
+		fi
+		if ((rc == 0)); then
 			results+=("$(printf '| %s | %s | - | SURVIVED: the suite passed |' "$m" "$k")")
 			survived=$((survived + 1))
 			continue
 		fi
 		log=$(tr -d '\r' <"$out/output.log")
-		# The first test that failed, or the one running when the kernel died.
-		by=$(grep -m1 '^    not ok' <<<"$log" | awk '{print $4}' || true)
+		# Else the first test that failed, or the one running when the kernel died.
+		by=$(grep -m1 '^    not ok' <<<"$log" | awk '{print $NF}' || true)
 		[[ -n $by ]] || by=$(grep '^    #  RUN' <<<"$log" | tail -n1 | awk '{print $3}' || true)
-		what=$(consequence "$out" "$accepted")
+		IFS=$'\t' read -r what test < <(consequence "$out" "$accepted")
 		if [[ $what == other:* ]]; then
 			results+=("$(printf '| %s | %s | %s | NOT KILLED by a consequence (%s) |' "$m" "$k" "${by:-?}" "$what")")
 			survived=$((survived + 1))
 		else
-			results+=("$(printf '| %s | %s | %s | %s |' "$m" "$k" "${by:-?}" "$what")")
+			results+=("$(printf '| %s | %s | %s | %s |' "$m" "$k" "${test:-${by:-?}}" "$what")")
 			killed=$((killed + 1))
 		fi
 	done
 done
 
 echo
-echo "| mutant | kernel | first failing test | consequence |"
+echo "| mutant | kernel | test that showed it | consequence |"
 echo "|---|---|---|---|"
 printf '%s\n' "${results[@]}"
 echo "mutants: killed=$killed survived=$survived"

@@ -75,6 +75,10 @@ static inline void tdp_clean_slate(struct __test_metadata *_metadata)
 	struct dirent *e;
 	DIR *d;
 
+	/* Name the test in the kernel log: a splat is then traced to it. */
+	snprintf(path, sizeof(path), "tdproot-test: %s.%s begins\n",
+		 _metadata->fixture->name, _metadata->name);
+	tdp_write("/dev/kmsg", path);
 	if (access(TDP_DIR, F_OK)) {
 		TH_LOG("an earlier test left the module unloaded");
 		ASSERT_EQ(0, load_module());
