@@ -22,6 +22,7 @@ enum tdpr_race_site {
 	TDPR_RACE_ITER,		/* the next root referenced, the previous not yet put */
 	TDPR_RACE_INVALIDATE,	/* roots invalidated, not yet zapped */
 	TDPR_RACE_ALLOC,	/* a root allocated, mmu_lock not yet taken to list it */
+	TDPR_RACE_INSERT,	/* no valid root found, the new one not yet listed */
 	TDPR_RACE_FAULT,	/* a fault's sequence sampled, its entry not installed */
 	TDPR_RACE_ZAP_SPTE,	/* a clean writable leaf read by a zap, not yet exchanged */
 };

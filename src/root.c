@@ -240,6 +240,7 @@ struct tdpr_root *tdpr_root_load(struct tdpr_vm *vm, int as_id)
 		 * second loader finds this root, and nobody loops waiting for
 		 * another thread's put to finish.
 		 */
+		tdpr_race_window(TDPR_RACE_INSERT);
 again:
 		spin_lock(&vm->roots_lock);
 		root = tdpr_get_valid_root_locked(vm, role, &drop);
