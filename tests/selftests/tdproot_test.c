@@ -927,6 +927,39 @@ TEST_F_TIMEOUT(live, zap_all_storm_against_allocation, 60)
 	ASSERT_EQ(0, tdp_writef("destroy", "storm"));
 }
 
+static void populate_storm_loop(const char *file)
+{
+	loop_setup();
+	for (;;)
+		if (tdp_writef(file, "%d 16", rand() % (4096 - 16)))
+			_exit(1);
+}
+
+/*
+ * The same race without vCPUs, so that zap_all waits for nobody: populate
+ * allocates a root after every zap_all, and under pinned a root that
+ * escaped an invalidation stays listed, valid, until the next one. The
+ * windows are held open as long as the amplifier allows.
+ */
+TEST_F_TIMEOUT(live, zap_all_storm_against_populate, 60)
+{
+	pid_t pids[2];
+
+	ASSERT_EQ(0, race_amplifier(100));
+	ASSERT_EQ(0, tdp_writef("create", "storm mem=16M backing=1M policy=pinned"));
+	pids[0] = spawn(populate_storm_loop, "storm/populate");
+	pids[1] = spawn(zap_all_storm_loop, "storm/zap_all");
+	sleep(8);
+	stop_all(_metadata, pids, 2);
+	ASSERT_EQ(0, race_amplifier(0));
+	TH_LOG("%lld zap_alls, %lld roots allocated", tdp_vm_stat("storm", "zaps_all"),
+	       tdp_vm_stat("storm", "roots_allocated"));
+	ASSERT_LT(100, tdp_vm_stat("storm", "zaps_all"));
+	ASSERT_LT(100, tdp_vm_stat("storm", "roots_allocated"));
+	ASSERT_EQ(0, tdp_vm_stat("storm", "integrity_errors"));
+	ASSERT_EQ(0, tdp_writef("destroy", "storm"));
+}
+
 /*
  * Reading NAME/stats takes no root reference, so it can never be the last
  * put that zaps a seed root: no root is invalidated by the reading task
