@@ -16,6 +16,7 @@
 #include "fail.h"
 
 #include "pt.h"
+#include "race.h"
 #include "spte.h"
 #include "walk.h"
 
@@ -110,8 +111,11 @@ static u64 tdpr_freeze_spte(struct tdpr_vm *vm, u64 *sptep, int level)
 	u64 old = tdpr_read_spte(sptep);
 
 	TDPR_WARN(vm, tdpr_spte_frozen(old));
-	if (dirty && tdpr_spte_present(old) && tdpr_spte_leaf(old, level) && !(old & dirty))
+	if (dirty && tdpr_spte_present(old) && tdpr_spte_leaf(old, level) && !(old & dirty)) {
+		/* The CPU may set the dirty bit until the exchange. */
+		tdpr_race_window(TDPR_RACE_ZAP_SPTE);
 		return xchg(sptep, TDPR_SPTE_FROZEN);
+	}
 	WRITE_ONCE(*sptep, TDPR_SPTE_FROZEN);
 	return old;
 }
