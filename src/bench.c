@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Benchmark-only switches and the memory floor; empty in normal builds. */
+/*
+ * Benchmark switches and the memory floor: module parameters of every build,
+ * off by default, so the module make bench measures is the one users load.
+ */
 
 #include <linux/gfp.h>
 #include <linux/ktime.h>
@@ -11,7 +14,6 @@
 #include "bench.h"
 #include "spte.h"
 
-#ifdef TDPROOT_BENCH
 static bool bench_no_yield;
 module_param(bench_no_yield, bool, 0600);
 MODULE_PARM_DESC(bench_no_yield, "Benchmark baseline: zaps never yield");
@@ -91,4 +93,3 @@ static const struct kernel_param_ops bench_floor_ops = {
 
 module_param_cb(bench_floor, &bench_floor_ops, NULL, 0600);
 MODULE_PARM_DESC(bench_floor, "Write NPAGES: time a read-and-clear pass; read: NPAGES NS");
-#endif

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tdproot-bench: zap, fault and reload costs, each against a baseline
- * measured in the same boot. Needs a module built with TDPROOT_BENCH
- * (make bench does that) for the no-yield and exclusive-fault baselines and
- * the memory floor.
+ * measured in the same boot. The no-yield and exclusive-fault baselines and
+ * the memory floor are the module's bench_* parameters, off by default.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -524,7 +523,7 @@ int main(int argc, char **argv)
 	if (quick)
 		repeats = 1;
 	if (repeats < 1 || repeats > 8 || access(PARAM "bench_floor", W_OK)) {
-		fprintf(stderr, "tdproot-bench: needs a bench build of tdproot (make bench)\n");
+		fprintf(stderr, "tdproot-bench: needs tdproot and its bench_* parameters\n");
 		return 2;
 	}
 	printf("tdproot-bench: %s, %d repeat(s) per case, medians\n",

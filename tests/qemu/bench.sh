@@ -1,8 +1,9 @@
 #!/bin/bash
 # Usage: bench.sh [KERNEL] [--quick] [--cases DIGITS]   (KERNEL: see kernel.sh)
-# make bench: build a bench flavour of the module (TDPROOT_BENCH: no-yield and
-# exclusive-fault baselines, the memory floor), boot KERNEL (default 6.1),
-# run tdproot-bench and keep its table and metrics in bench/.
+# make bench: build the module (its bench_* parameters, off by default, give
+# the no-yield and exclusive-fault baselines and the memory floor), boot
+# KERNEL (default 6.1), run tdproot-bench and keep its table and metrics in
+# bench/.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -25,7 +26,7 @@ done
 build=$top/.build
 "$here/build-tests.sh" "$build/bin"
 use_kernel "$kernel"
-ko=$(TDPROOT_BUILD_TAG=bench "$here/build-module.sh" "$kernel" "$kdir" TDPROOT_BENCH=1)
+ko=$("$here/build-module.sh" "$kernel" "$kdir")
 
 out=$build/bench-$kernel
 info "booting $kver for tdproot-bench ${quick:+(quick)}"
