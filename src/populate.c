@@ -59,7 +59,7 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 		 * Fault a batch per lock hold, until the cache runs dry or
 		 * the scheduler wants the CPU.
 		 */
-		tdpr_fault_lock(vm, &lk);
+		tdpr_fault_lock(vm, &lk, TDPR_SITE_POPULATE);
 		while (gfn < end && cache.nr >= tdpr_fault_pages(vm)) {
 			struct tdpr_fault_in f;
 

@@ -125,6 +125,8 @@ void tdpr_zap_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock 
 	u64 zapped = 0;
 
 	tdpr_lock_assert_held(lk);
+	/* From here the hold is the zap's, whoever took the lock. */
+	tdpr_lock_charge(lk, TDPR_SITE_ZAP_ROOT);
 	TDPR_WARN(vm, !READ_ONCE(root->invalid));
 	TDPR_WARN(vm, atomic_inc_return(&root->zaps) != 1);
 	trace_tdproot_root_zap_begin(vm->name, root->id, root->role.as_id,

@@ -31,5 +31,6 @@ TDPR_STAT(integrity_errors)
 TDPR_STAT(invariant_errors)
 TDPR_STAT(max_lock_hold_shared_ns)
 TDPR_STAT(max_lock_hold_exclusive_ns)
+TDPR_STAT(max_lock_wait_exclusive_ns)
 
 #undef TDPR_STAT
