@@ -41,7 +41,8 @@ static bool tdpr_stat_is_max(enum tdpr_stat stat)
 {
 	return stat == TDPR_STAT_max_lock_hold_shared_ns ||
 	       stat == TDPR_STAT_max_lock_hold_exclusive_ns ||
-	       stat == TDPR_STAT_max_lock_wait_exclusive_ns;
+	       stat == TDPR_STAT_max_lock_wait_exclusive_ns ||
+	       stat == TDPR_STAT_max_zap_step_ns;
 }
 
 /* The recorded histograms behind @id: itself, or those a view sums. */

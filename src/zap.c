@@ -107,6 +107,7 @@ static void tdpr_zap_root_level(struct tdpr_vm *vm, struct tdpr_root *root,
 
 	for_each_tdpr_pte_min_level(iter, root->pt, levels, zap_level, 0,
 				    tdpr_max_gfn(levels)) {
+		u64 step;
 retry:
 		if (tdpr_iter_cond_resched(&iter, lk))
 			continue;
@@ -114,8 +115,14 @@ retry:
 			continue;
 		if (iter.level > zap_level)
 			continue;
+		/*
+		 * One step: nothing yields between two checks above, so a
+		 * waiter for mmu_lock waits for one step at most.
+		 */
+		step = ktime_get_ns();
 		if (!tdpr_zap_spte(vm, root, &iter, zapped))
 			goto retry;
+		tdpr_stat_max(&vm->stats, TDPR_STAT_max_zap_step_ns, ktime_get_ns() - step);
 	}
 }
 

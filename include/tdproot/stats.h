@@ -15,7 +15,7 @@
 
 /*
  * Counters only grow, except leaf_sptes (entries mapped now) and the
- * max_lock_* maxima. A shared hold of mmu_lock delays only writers, an
+ * max_* maxima. A shared hold of mmu_lock delays only writers, an
  * exclusive one delays every fault, so the two are kept apart; the overall
  * max_lock_hold_ns is derived when read. One list, stats_list.h, makes the
  * enum and tdpr_stat_names[], the names debugfs prints.
@@ -77,7 +77,7 @@ enum tdpr_hist_id {
 /*
  * One CPU's share. Faults on different CPUs must not bounce a shared cache
  * line for every counter they bump, so counters and histograms are per CPU
- * and summed when read; the max_lock_* maxima are per-CPU maxima.
+ * and summed when read; the max_* maxima are per-CPU maxima.
  */
 struct tdpr_stats_cpu {
 	s64 v[TDPR_STAT_NR];
@@ -131,7 +131,7 @@ static inline void tdpr_stat_inc(struct tdpr_stats *s, enum tdpr_stat stat)
  * @s: the statistics.
  * @stat: which counter.
  *
- * Summed over CPUs, or for a max_lock_* maximum the largest.
+ * Summed over CPUs, or for a max_* maximum the largest.
  *
  * Return: the value.
  */

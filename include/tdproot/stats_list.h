@@ -32,5 +32,6 @@ TDPR_STAT(invariant_errors)
 TDPR_STAT(max_lock_hold_shared_ns)
 TDPR_STAT(max_lock_hold_exclusive_ns)
 TDPR_STAT(max_lock_wait_exclusive_ns)
+TDPR_STAT(max_zap_step_ns)
 
 #undef TDPR_STAT

@@ -931,6 +931,8 @@ TEST(lock_holds_by_site)
 	expect_sites(_metadata, "sites", "zap_all", zap_all);
 	EXPECT_EQ(1, hist_samples("sites/hist/lock_wait_exclusive"));
 	EXPECT_LE(0, tdp_vm_stat("sites", "max_lock_wait_exclusive_ns"));
+	/* The root's one 1 GiB-level subtree was torn down in one step. */
+	EXPECT_LT(0, tdp_vm_stat("sites", "max_zap_step_ns"));
 
 	reset_holds(_metadata, "sites");
 	ASSERT_EQ(0, tdp_writef("sites/zap_range", "0 16"));
