@@ -344,8 +344,8 @@ static void run_p1(void)
 		size_name(size, sizeof(size), sizes[s]);
 		add_row("P1 max wait, yielding", size, max[0][s] / 1e6, max[0][0] / 1e6,
 			s ? 1.5 : 0, "ms", false);
-		add_row("P1 p99 wait, yielding", size, p99[0][s] / 1e6, p99[0][0] / 1e6,
-			0, "ms", false);
+		add_row("P1 p99 wait, yielding", size, p99[0][s] / 1e3, p99[0][0] / 1e3,
+			0, "us", false);
 		add_row("P1 max wait vs longest zap step", size, max[0][s] / 1e6,
 			step[0][s] / 1e6, 1.5, "ms", false);
 		add_row("P1 longest zap hold vs step, yielding", size, hold[0][s] / 1e6,

@@ -19,7 +19,13 @@ plot_or_note() {
 	local cmd=$1 s
 	shift
 	for s in "$@"; do
-		has "$s" || { echo 'set label "not run" at graph 0.5, 0.5 center'; echo 'plot 1/0 notitle'; echo 'unset label'; return; }
+		has "$s" || {
+			# A function below the range: an empty frame, not an error.
+			echo 'unset logscale; set label 1 "not run" at graph 0.5, 0.5 center'
+			echo 'plot [0:1][0:1] -1 notitle'
+			echo 'unset label 1'
+			return
+		}
 	done
 	echo "$cmd"
 }
