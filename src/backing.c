@@ -251,8 +251,24 @@ void tdpr_backing_mark_dirty_table(struct tdpr_vm *vm, u64 gfn, const unsigned l
 	/*
 	 * The 4K frames of one table are consecutive backing frames: within
 	 * one block for a huge VM, modulo the pool for a 4K one. No division
-	 * per leaf: a whole-root zap records every dirty leaf.
+	 * per leaf: a whole-root zap records every dirty leaf. When they start
+	 * on a word of the bitmap and do not wrap, record a word of leaves at a
+	 * time, with one compare-exchange if any bit is new: a bit search and
+	 * a test per leaf made the teardown of dirty tables cost several times
+	 * the walk itself.
 	 */
+	if (IS_ALIGNED(frame, BITS_PER_LONG) && frame + TDPR_PT_ENTRIES <= vm->nr_frames) {
+		unsigned long *word = vm->dirty + BIT_WORD(frame);
+
+		for (i = 0; i < BITS_TO_LONGS(TDPR_PT_ENTRIES); i++) {
+			unsigned long old = READ_ONCE(word[i]);
+
+			/* A bit found set is left alone, as tdpr_dirty_set() does. */
+			while ((leaves[i] & ~old) && !try_cmpxchg(&word[i], &old, old | leaves[i]))
+				;
+		}
+		return;
+	}
 	for_each_set_bit(i, leaves, TDPR_PT_ENTRIES) {
 		frame += i - prev;
 		prev = i;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Benchmark-only switches (make bench builds with TDPROOT_BENCH). Normal
- * builds compile them to constants, so the switches cannot be turned on
- * outside a benchmark. Module parameters of a bench build:
+ * Benchmark switches: module parameters of every build, all off by default
+ * (test variants are parameters, never #ifdef). make bench turns them on one
+ * case at a time:
  *
  *   bench_no_yield=1          zaps never yield (the pre-5.13 baseline)
  *   bench_exclusive_faults=1  faults take mmu_lock for write
@@ -19,21 +19,10 @@
  * decision (zap.c, populate.c) and the mode faults take mmu_lock in
  * (fault.h). Neither the lock helper nor the fault path asks.
  */
-#ifdef TDPROOT_BENCH
+/* Whether holders of mmu_lock yield when asked to: unless bench_no_yield. */
 bool tdpr_bench_may_yield(void);
-bool tdpr_bench_faults_shared(void);
-#else
-/* Holders of mmu_lock yield when asked to: always, outside a benchmark. */
-static inline bool tdpr_bench_may_yield(void)
-{
-	return true;
-}
 
-/* Faults take mmu_lock for read: always, outside a benchmark. */
-static inline bool tdpr_bench_faults_shared(void)
-{
-	return true;
-}
-#endif
+/* Whether faults take mmu_lock for read: unless bench_exclusive_faults. */
+bool tdpr_bench_faults_shared(void);
 
 #endif /* _TDPROOT_BENCH_H */

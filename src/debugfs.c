@@ -148,6 +148,12 @@ static int tdpr_hist_file_show(struct seq_file *m, struct tdpr_guest *g, int arg
 	return 0;
 }
 
+static int tdpr_sites_file_show(struct seq_file *m, struct tdpr_guest *g, int arg)
+{
+	tdpr_hist_show_sites(m, tdpr_vm_stats(g->vm));
+	return 0;
+}
+
 static int tdpr_hist_file_store(struct tdpr_guest *g, char *buf, int arg)
 {
 	if (strcmp(buf, "0")) {
@@ -177,6 +183,10 @@ static const struct tdpr_file_op tdpr_vm_file_ops[] = {
 	  TDPR_HIST_LOCK_HOLD_EXCLUSIVE },
 	{ "vcpu_stall", 0600, true, tdpr_hist_file_show, tdpr_hist_file_store,
 	  TDPR_HIST_VCPU_STALL },
+	{ "lock_wait_exclusive", 0600, true, tdpr_hist_file_show, tdpr_hist_file_store,
+	  TDPR_HIST_LOCK_WAIT_EXCLUSIVE },
+	{ "lock_hold_by_site", 0600, true, tdpr_sites_file_show, tdpr_hist_file_store,
+	  TDPR_HIST_LOCK_HOLD_BY_SITE },
 };
 
 /* ---- file operations shared by every file ---- */

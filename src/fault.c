@@ -147,7 +147,7 @@ int tdpr_fault(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write,
 		if (tdpr_pt_cache_topup(cache, tdpr_fault_pages(vm)))
 			return -ENOMEM;
 		tdpr_fault_prepare(vm, &f, gfn, write);
-		tdpr_fault_lock(vm, &lk);
+		tdpr_fault_lock(vm, &lk, TDPR_SITE_FAULT);
 		ret = tdpr_fault_locked(vm, root, &f, cache, &lk);
 		tdpr_lock_release(&lk);
 	} while (ret == TDPR_FAULT_RETRY);

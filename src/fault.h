@@ -49,13 +49,15 @@ void tdpr_fault_prepare(struct tdpr_vm *vm, struct tdpr_fault_in *f, u64 gfn, bo
  * tdpr_fault_lock() - Take mmu_lock in the mode faults take it.
  * @vm: the VM.
  * @lk: the caller's lock record.
+ * @site: a vCPU's fault or populate.
  *
  * For read, so faults run in parallel; for write in the bench baseline.
  */
-static inline void tdpr_fault_lock(struct tdpr_vm *vm, struct tdpr_lock *lk)
+static inline void tdpr_fault_lock(struct tdpr_vm *vm, struct tdpr_lock *lk,
+				   enum tdpr_lock_site site)
 	__acquires(&vm->mmu_lock)
 {
-	tdpr_vm_lock(vm, lk, tdpr_bench_faults_shared());
+	tdpr_vm_lock(vm, lk, tdpr_bench_faults_shared(), site);
 }
 
 /**

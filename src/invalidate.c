@@ -115,7 +115,7 @@ void tdpr_zap_invalidated(struct tdpr_vm *vm, u64 gen)
 
 	tdpr_race_window(TDPR_RACE_INVALIDATE);
 	/* vCPUs reload onto new roots while the old ones are zapped. */
-	tdpr_vm_lock(vm, &lk, true);
+	tdpr_vm_lock(vm, &lk, true, TDPR_SITE_ZAP_ROOT);
 	tdpr_zap_invalidated_roots(vm, &lk);
 	tdpr_lock_release(&lk);
 

@@ -17,22 +17,32 @@ static u64 tdpr_lock_account(struct tdpr_lock *lk)
 		tdpr_stat_max(lk->stats, TDPR_STAT_max_lock_hold_exclusive_ns, held);
 		tdpr_hist_record(lk->stats, TDPR_HIST_LOCK_HOLD_EXCLUSIVE, held);
 	}
+	tdpr_hist_record(lk->stats, TDPR_HIST_SITE + lk->site, held);
 	return held;
 }
 
-void tdpr_lock_acquire(struct tdpr_lock *lk, rwlock_t *rwlock,
-		       struct tdpr_stats *stats, bool shared) __acquires(rwlock)
+void tdpr_lock_acquire(struct tdpr_lock *lk, rwlock_t *rwlock, struct tdpr_stats *stats,
+		       bool shared, enum tdpr_lock_site site) __acquires(rwlock)
 {
+	u64 wait;
+
 	lk->rwlock = rwlock;
 	lk->stats = stats;
 	lk->shared = shared;
+	lk->site = site;
 	lk->name = "";
 	lk->frees = 0;
+	wait = ktime_get_ns();
 	if (shared)
 		read_lock(rwlock);
 	else
 		write_lock(rwlock);
 	lk->start_ns = ktime_get_ns();
+	if (!shared) {
+		wait = lk->start_ns - wait;
+		tdpr_stat_max(stats, TDPR_STAT_max_lock_wait_exclusive_ns, wait);
+		tdpr_hist_record(stats, TDPR_HIST_LOCK_WAIT_EXCLUSIVE, wait);
+	}
 }
 
 void tdpr_lock_release(struct tdpr_lock *lk) __releases(lk->rwlock)

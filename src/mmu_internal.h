@@ -135,10 +135,11 @@ struct tdpr_vm {
 	__c;								\
 })
 
-static inline void tdpr_vm_lock(struct tdpr_vm *vm, struct tdpr_lock *lk, bool shared)
+static inline void tdpr_vm_lock(struct tdpr_vm *vm, struct tdpr_lock *lk, bool shared,
+				enum tdpr_lock_site site)
 	__acquires(&vm->mmu_lock)
 {
-	tdpr_lock_acquire(lk, &vm->mmu_lock, &vm->stats, shared);
+	tdpr_lock_acquire(lk, &vm->mmu_lock, &vm->stats, shared, site);
 	lk->name = vm->name;
 }
 

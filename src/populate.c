@@ -12,10 +12,17 @@
 #include "fault.h"
 #include "pt.h"
 
-/* Whether to end a batch: someone needs the lock or the CPU. */
-static bool tdpr_populate_should_break(const struct tdpr_lock *lk)
+/*
+ * Whether to end a batch early: only for the scheduler. A batch ends anyway
+ * when the page cache runs dry, at the first new table (at most 512 faults),
+ * so a task waiting for mmu_lock waits one batch at most, in either lock
+ * mode. Ending it whenever a task waits would hand the lock over after every
+ * fault when faults take it for write (another populate always waits) but
+ * not when they take it for read: the two modes would batch differently.
+ */
+static bool tdpr_populate_should_break(void)
 {
-	return tdpr_bench_may_yield() && tdpr_lock_contended(lk);
+	return tdpr_bench_may_yield() && need_resched();
 }
 
 int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
@@ -50,9 +57,9 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 
 		/*
 		 * Fault a batch per lock hold, until the cache runs dry or
-		 * someone else needs the lock or the CPU.
+		 * the scheduler wants the CPU.
 		 */
-		tdpr_fault_lock(vm, &lk);
+		tdpr_fault_lock(vm, &lk, TDPR_SITE_POPULATE);
 		while (gfn < end && cache.nr >= tdpr_fault_pages(vm)) {
 			struct tdpr_fault_in f;
 
@@ -67,7 +74,7 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 			}
 			if (ret == TDPR_FAULT_RETRY) {
 				ret = 0;
-				if (tdpr_populate_should_break(&lk))
+				if (tdpr_populate_should_break())
 					break;
 				continue;
 			}
@@ -75,7 +82,7 @@ int tdpr_vm_populate(struct tdpr_vm *vm, u64 gfn, u64 nr)
 				break;
 			gfn = round_down(gfn, tdpr_level_pages(f.level));
 			gfn += tdpr_level_pages(f.level);
-			if (tdpr_populate_should_break(&lk))
+			if (tdpr_populate_should_break())
 				break;
 		}
 		tdpr_lock_release(&lk);

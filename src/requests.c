@@ -140,7 +140,7 @@ int tdpr_vm_zap_all(struct tdpr_vm *vm)
 
 	mutex_lock(&vm->zap_all_mutex);
 
-	tdpr_vm_lock(vm, &lk, false);
+	tdpr_vm_lock(vm, &lk, false, TDPR_SITE_INVALIDATE_ALL);
 	gen = tdpr_invalidate_all(vm, &lk);
 	atomic64_set(&vm->reload_req_ns, ktime_get_ns());
 	target = atomic64_inc_return(&vm->reload_seq);
@@ -169,7 +169,7 @@ static void tdpr_invalidate_begin(struct tdpr_vm *vm, u64 gfn, u64 nr, bool alia
 	struct tdpr_lock lk;
 	u64 target;
 
-	tdpr_vm_lock(vm, &lk, false);
+	tdpr_vm_lock(vm, &lk, false, TDPR_SITE_ZAP_RANGE);
 	tdpr_invalidate_range_start(vm, gfn, gfn + nr, aliases, &lk);
 	target = atomic64_inc_return(&vm->flush_seq);
 	tdpr_lock_release(&lk);
@@ -192,7 +192,7 @@ static void tdpr_invalidate_finish(struct tdpr_vm *vm)
 {
 	struct tdpr_lock lk;
 
-	tdpr_vm_lock(vm, &lk, false);
+	tdpr_vm_lock(vm, &lk, false, TDPR_SITE_INVALIDATE_END);
 	tdpr_invalidate_range_end(vm, &lk);
 	tdpr_lock_release(&lk);
 }
@@ -266,7 +266,7 @@ static u64 tdpr_dirty_lost(struct tdpr_vm *vm, unsigned long *cand)
 	struct tdpr_lock lk;
 	u64 lost;
 
-	tdpr_vm_lock(vm, &lk, true);
+	tdpr_vm_lock(vm, &lk, true, TDPR_SITE_DIRTY_LOG);
 	tdpr_harvest_dirty_all(vm, &lk, cand);
 	tdpr_lock_release(&lk);
 	if (lk.frees)
@@ -278,7 +278,7 @@ static u64 tdpr_dirty_lost(struct tdpr_vm *vm, unsigned long *cand)
 	 * range zap records each leaf in the same hold of mmu_lock.
 	 */
 	tdpr_wait_invalid_zapped(vm);
-	tdpr_vm_lock(vm, &lk, true);
+	tdpr_vm_lock(vm, &lk, true, TDPR_SITE_DIRTY_LOG);
 	bitmap_andnot(cand, cand, vm->dirty, vm->nr_frames);
 	tdpr_lock_release(&lk);
 	lost = bitmap_weight(cand, vm->nr_frames);
@@ -318,7 +318,7 @@ int tdpr_vm_dirty_log(struct seq_file *m, struct tdpr_vm *vm)
 
 	mutex_lock(&vm->dirty_mutex);
 	if (vm->p.ad) {
-		tdpr_vm_lock(vm, &lk, true);
+		tdpr_vm_lock(vm, &lk, true, TDPR_SITE_DIRTY_LOG);
 		tdpr_harvest_dirty_all(vm, &lk, NULL);
 		/*
 		 * Under the lock: a range zap whose dirty bits the log takes

@@ -224,7 +224,7 @@ struct tdpr_root *tdpr_root_load(struct tdpr_vm *vm, int as_id)
 	 * either on the list before an invalidation (and invalidated by it)
 	 * or allocated after it.
 	 */
-	tdpr_vm_lock(vm, &lk, true);
+	tdpr_vm_lock(vm, &lk, true, TDPR_SITE_ROOT_LOAD);
 	root = tdpr_find_valid_root(vm, role, &lk);
 	/*
 	 * Neither invalidation path can run now: zap_all needs the lock for
@@ -281,7 +281,7 @@ void tdpr_root_release(struct tdpr_vm *vm, struct tdpr_root *root)
 {
 	struct tdpr_lock lk;
 
-	tdpr_vm_lock(vm, &lk, true);
+	tdpr_vm_lock(vm, &lk, true, TDPR_SITE_ROOT_PUT);
 	tdpr_put_root(vm, root, &lk);
 	tdpr_lock_release(&lk);
 }

@@ -15,24 +15,43 @@ const char *const tdpr_stat_names[TDPR_STAT_NR] = {
 #include <tdproot/stats_list.h>
 };
 
+const char *const tdpr_lock_site_names[TDPR_LOCK_SITES] = {
+	[TDPR_SITE_FAULT] = "fault",
+	[TDPR_SITE_POPULATE] = "populate",
+	[TDPR_SITE_ROOT_LOAD] = "root_load",
+	[TDPR_SITE_ROOT_PUT] = "root_put",
+	[TDPR_SITE_INVALIDATE_ALL] = "invalidate_all",
+	[TDPR_SITE_ZAP_ROOT] = "zap_root",
+	[TDPR_SITE_ZAP_RANGE] = "zap_range",
+	[TDPR_SITE_INVALIDATE_END] = "invalidate_end",
+	[TDPR_SITE_DIRTY_LOG] = "dirty_log",
+};
+
+/* Only the files' names: a site's histogram is shown as a line of the by-site view. */
 const char *const tdpr_hist_names[TDPR_HIST_VIEWS] = {
 	[TDPR_HIST_LOCK_HOLD_SHARED] = "lock_hold_shared",
 	[TDPR_HIST_LOCK_HOLD_EXCLUSIVE] = "lock_hold_exclusive",
 	[TDPR_HIST_VCPU_STALL] = "vcpu_stall",
+	[TDPR_HIST_LOCK_WAIT_EXCLUSIVE] = "lock_wait_exclusive",
 	[TDPR_HIST_LOCK_HOLD] = "lock_hold",
+	[TDPR_HIST_LOCK_HOLD_BY_SITE] = "lock_hold_by_site",
 };
 
 static bool tdpr_stat_is_max(enum tdpr_stat stat)
 {
 	return stat == TDPR_STAT_max_lock_hold_shared_ns ||
-	       stat == TDPR_STAT_max_lock_hold_exclusive_ns;
+	       stat == TDPR_STAT_max_lock_hold_exclusive_ns ||
+	       stat == TDPR_STAT_max_lock_wait_exclusive_ns ||
+	       stat == TDPR_STAT_max_zap_step_ns;
 }
 
-/* The recorded histograms behind @id: itself, or both lock-hold ones. */
+/* The recorded histograms behind @id: itself, or those a view sums. */
 static unsigned long tdpr_hist_parts(enum tdpr_hist_id id)
 {
 	if (id == TDPR_HIST_LOCK_HOLD)
 		return BIT(TDPR_HIST_LOCK_HOLD_SHARED) | BIT(TDPR_HIST_LOCK_HOLD_EXCLUSIVE);
+	if (id == TDPR_HIST_LOCK_HOLD_BY_SITE)
+		return GENMASK(TDPR_HIST_NR - 1, TDPR_HIST_SITE);
 	return BIT(id);
 }
 
@@ -164,20 +183,60 @@ static unsigned int tdpr_hist_line(unsigned int bucket)
 	return lo ? ilog2(lo) : 0;
 }
 
-void tdpr_hist_show(struct seq_file *m, struct tdpr_stats *s, enum tdpr_hist_id id)
+/* Sum the buckets of the histograms behind @id over every CPU into @cnt. */
+static u64 tdpr_hist_sum(struct tdpr_stats *s, enum tdpr_hist_id id, u64 *cnt)
 {
-	u64 cnt[TDPR_HIST_BUCKETS], line[TDPR_HIST_OCTAVES] = {}, total = 0, peak = 0;
-	int i, first = -1, last = -1, last_bucket = -1;
 	unsigned long parts = tdpr_hist_parts(id);
+	u64 total = 0;
+	unsigned int i, h;
+	int cpu;
 
 	for (i = 0; i < TDPR_HIST_BUCKETS; i++) {
-		unsigned int l = tdpr_hist_line(i), h;
-		int cpu;
-
 		cnt[i] = 0;
 		for_each_set_bit(h, &parts, TDPR_HIST_NR)
 			for_each_possible_cpu(cpu)
 				cnt[i] += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->hist[h][i]);
+		total += cnt[i];
+	}
+	return total;
+}
+
+/* Upper bound of the highest non-empty bucket, 0 when empty. */
+static u64 tdpr_hist_max(const u64 *cnt)
+{
+	int i;
+
+	for (i = TDPR_HIST_BUCKETS - 1; i >= 0; i--)
+		if (cnt[i])
+			return tdpr_hist_floor(i + 1);
+	return 0;
+}
+
+void tdpr_hist_show_sites(struct seq_file *m, struct tdpr_stats *s)
+{
+	u64 cnt[TDPR_HIST_BUCKETS], total;
+	unsigned int site;
+
+	seq_printf(m, "# site holds p50_ns p99_ns max_ns (upper bounds, within 1/%lu)\n",
+		   TDPR_HIST_SUB);
+	for (site = 0; site < TDPR_LOCK_SITES; site++) {
+		total = tdpr_hist_sum(s, TDPR_HIST_SITE + site, cnt);
+		seq_printf(m, "%s %llu %llu %llu %llu\n", tdpr_lock_site_names[site], total,
+			   total ? tdpr_hist_rank(cnt, div64_u64(total + 1, 2)) : 0,
+			   total ? tdpr_hist_rank(cnt, total - div64_u64(total, 100)) : 0,
+			   tdpr_hist_max(cnt));
+	}
+}
+
+void tdpr_hist_show(struct seq_file *m, struct tdpr_stats *s, enum tdpr_hist_id id)
+{
+	u64 cnt[TDPR_HIST_BUCKETS], line[TDPR_HIST_OCTAVES] = {}, total = 0, peak = 0;
+	int i, first = -1, last = -1, last_bucket = -1;
+
+	tdpr_hist_sum(s, id, cnt);
+	for (i = 0; i < TDPR_HIST_BUCKETS; i++) {
+		unsigned int l = tdpr_hist_line(i);
+
 		if (!cnt[i])
 			continue;
 		total += cnt[i];

@@ -109,6 +109,7 @@ static void tdpr_zap_root_level(struct tdpr_vm *vm, struct tdpr_root *root,
 
 	for_each_tdpr_pte_min_level(iter, root->pt, levels, zap_level, 0,
 				    tdpr_max_gfn(levels)) {
+		u64 step;
 retry:
 		if (tdpr_iter_cond_resched(&iter, lk))
 			continue;
@@ -116,8 +117,14 @@ retry:
 			continue;
 		if (iter.level > zap_level)
 			continue;
+		/*
+		 * One step: nothing yields between two checks above, so a
+		 * waiter for mmu_lock waits for one step at most.
+		 */
+		step = ktime_get_ns();
 		if (!tdpr_zap_spte(vm, root, &iter, zapped))
 			goto retry;
+		tdpr_stat_max(&vm->stats, TDPR_STAT_max_zap_step_ns, ktime_get_ns() - step);
 	}
 }
 
@@ -127,6 +134,8 @@ void tdpr_zap_root(struct tdpr_vm *vm, struct tdpr_root *root, struct tdpr_lock 
 	u64 zapped = 0;
 
 	tdpr_lock_assert_held(lk);
+	/* From here the hold is the zap's, whoever took the lock. */
+	tdpr_lock_charge(lk, TDPR_SITE_ZAP_ROOT);
 	TDPR_WARN(vm, !READ_ONCE(root->invalid));
 	TDPR_WARN(vm, atomic_inc_return(&root->zaps) != 1);
 	trace_tdproot_root_zap_begin(vm->name, root->id, root->role.as_id,

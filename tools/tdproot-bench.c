@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tdproot-bench: zap, fault and reload costs, each against a baseline
- * measured in the same boot. Needs a module built with TDPROOT_BENCH
- * (make bench does that) for the no-yield and exclusive-fault baselines and
- * the memory floor.
+ * measured in the same boot. The no-yield and exclusive-fault baselines and
+ * the memory floor are the module's bench_* parameters, off by default; lock
+ * waits and zap steps are what the module records around mmu_lock. Prints a
+ * table, "metric NAME VALUE" lines and "plot SERIES X Y" lines for make
+ * bench's picture.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -14,7 +16,9 @@
 
 #define PARAM "/sys/module/tdproot/parameters/"
 #define GIB (1024ULL * 1024 * 1024)
-#define MAX_SAMPLES 200000
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 static bool quick;
 static int repeats = 3;
@@ -27,7 +31,7 @@ struct row {
 	bool higher_is_better;	/* goal is a minimum ratio, not a maximum */
 };
 
-static struct row rows[32];
+static struct row rows[48];
 static int nrows;
 
 static void die(const char *what, int err)
@@ -131,13 +135,100 @@ static long long stat_of(const char *vm, const char *key)
 	return tdp_vm_stat(vm, key);
 }
 
+/* ---- what the module recorded ---- */
+
+/* "key value" of VM's histogram FILE (p50, p99, max), in ns; -1 if unreadable. */
+static double hist_value(const char *vm, const char *file, const char *key)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/hist/%s", vm, file);
+	return tdp_stat(path, key);
+}
+
+/* Samples of VM's histogram FILE, from its "# NAME: N samples" line. */
+static long long hist_count(const char *vm, const char *file)
+{
+	char path[128], *buf, *p;
+	long long n = -1;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s/hist/%s", vm, file);
+	buf = tdp_read(path);
+	p = buf ? strstr(buf, ": ") : NULL;
+	if (p)
+		n = strtoll(p + 2, NULL, 10);
+	free(buf);
+	return n;
+}
+
+static void hist_reset(const char *vm, const char *file)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/hist/%s", vm, file);
+	must(tdp_writef(path, "0"), path);
+}
+
+/* Field @idx (1 holds, 2 p50, 3 p99, 4 max) of SITE's line in lock_hold_by_site. */
+static double site_value(const char *vm, const char *site, int idx)
+{
+	char path[128], *buf, *line, *save;
+	double v = -1;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s/hist/lock_hold_by_site", vm);
+	buf = tdp_read(path);
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long f[4];
+		char name[32];
+
+		if (sscanf(line, "%31s %llu %llu %llu %llu", name, &f[0], &f[1], &f[2],
+			   &f[3]) == 5 && !strcmp(name, site)) {
+			v = f[idx - 1];
+			break;
+		}
+	}
+	free(buf);
+	return v;
+}
+
+/*
+ * The log2 lines of VM's histogram FILE as "plot SERIES LOW_US COUNT" lines,
+ * for the picture: "[    64us,    128us)        123 |***".
+ */
+static void plot_hist(const char *vm, const char *file, const char *series)
+{
+	char path[128], *buf, *line, *save;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s/hist/%s", vm, file);
+	buf = tdp_read(path);
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		static const struct { const char *unit; double us; } units[] = {
+			{ "ns", 0.001 }, { "us", 1 }, { "ms", 1e3 }, { "s", 1e6 },
+		};
+		unsigned long long lo, count;
+		char unit[4], *close;
+		unsigned int u;
+
+		if (line[0] != '[' || sscanf(line + 1, "%llu%3[a-z]", &lo, unit) != 2)
+			continue;
+		close = strchr(line, ')');
+		if (!close || sscanf(close + 1, "%llu", &count) != 1)
+			continue;
+		for (u = 0; u < ARRAY_SIZE(units); u++)
+			if (!strcmp(unit, units[u].unit))
+				printf("plot %s %g %llu\n", series, lo ? lo * units[u].us : 0.001,
+				       count);
+	}
+	free(buf);
+}
+
 /* ---- P1: a writer contending for mmu_lock while a root is zapped ---- */
 
 struct contender {
 	const char *vm;
 	int stop;
-	int n;
-	double *lat;
 };
 
 static void *contend(void *arg)
@@ -146,18 +237,27 @@ static void *contend(void *arg)
 	char file[64];
 
 	snprintf(file, sizeof(file), "%s/zap_range", c->vm);
-	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE) && c->n < MAX_SAMPLES) {
-		double t = tdp_now();
-
-		/* zap_range takes mmu_lock for write, as invalidation does. */
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		/* zap_range takes mmu_lock for write twice, as invalidation does. */
 		must(tdp_writef(file, "0 1"), "zap_range");
-		c->lat[c->n++] = tdp_now() - t;
 	}
 	return NULL;
 }
 
-/* Longest and p99 wait of the contender while a root of @bytes is zapped. */
-static void run_p1_one(unsigned long long bytes, bool yield, double *max, double *p99)
+struct p1_result {
+	double max, p99;	/* the contender's waits for mmu_lock, ns */
+	double step;		/* the zap's longest step, ns: it cannot yield inside one */
+	double hold;		/* the zap's longest hold: steps until someone waits */
+};
+
+/*
+ * While a root of @bytes is zapped, a writer takes mmu_lock in a loop. Its
+ * wait is timed inside the module around write_lock() (lock_wait_exclusive);
+ * a step of the zap (one subtree of at most 1 GiB) is max_zap_step_ns, and a
+ * hold of the zap, as many steps as ran before someone needed the lock or
+ * the CPU, is zap_root's line of lock_hold_by_site.
+ */
+static void run_p1_one(unsigned long long bytes, bool yield, struct p1_result *res)
 {
 	struct contender c = { .vm = "p1" };
 	pthread_t tid;
@@ -165,23 +265,20 @@ static void run_p1_one(unsigned long long bytes, bool yield, double *max, double
 	vm_create("p1", bytes, "");
 	populate("p1", bytes >> 12, 2);
 	param("bench_no_yield", yield ? "0" : "1");
-	c.lat = calloc(MAX_SAMPLES, sizeof(double));
+	hist_reset("p1", "lock_wait_exclusive");
+	hist_reset("p1", "lock_hold_by_site");
 	pthread_create(&tid, NULL, contend, &c);
 	usleep(20000);
 	must(tdp_writef("p1/zap_all", "1"), "zap_all");
 	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(tid, NULL);
 	param("bench_no_yield", "0");
-	qsort(c.lat, c.n, sizeof(double), cmp_double);
-	*max = c.n ? c.lat[c.n - 1] : 0;
-	*p99 = c.n ? c.lat[(int)(c.n * 0.99)] : 0;
-	free(c.lat);
+	res->max = hist_value("p1", "lock_wait_exclusive", "max");
+	res->p99 = hist_value("p1", "lock_wait_exclusive", "p99");
+	res->step = stat_of("p1", "max_zap_step_ns");
+	res->hold = site_value("p1", "zap_root", 4);
 	vm_destroy("p1");
 }
-
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
 
 /* Cases to run, as the digits of their numbers. */
 static const char *cases = "123456";
@@ -205,12 +302,12 @@ static void add_row(const char *name, const char *size, double value, double bas
 	r->higher_is_better = higher;
 }
 
-static double metric_p1_yield, metric_p1_noyield;
+static double metric_p1_yield, metric_p1_p99, metric_p1_noyield, metric_p1_step;
 
 static void run_p1(void)
 {
 	unsigned long long sizes[3] = { GIB, 4 * GIB, 16 * GIB };
-	double max[2][3], p99[2][3], v[8], w[8];
+	double max[2][3], p99[2][3], step[2][3], hold[2][3], v[8], w[8], x[8], z[8];
 	int s, y, r, n = quick ? 2 : 3;
 	/* A maximum is one sample: take the median of more runs than elsewhere. */
 	int runs = quick || repeats > 5 ? repeats : 5;
@@ -221,50 +318,85 @@ static void run_p1(void)
 	}
 	for (y = 0; y < 2; y++) {
 		for (s = 0; s < n; s++) {
-			for (r = 0; r < runs; r++)
-				run_p1_one(sizes[s], y == 0, &v[r], &w[r]);
+			for (r = 0; r < runs; r++) {
+				struct p1_result res;
+
+				run_p1_one(sizes[s], y == 0, &res);
+				v[r] = res.max;
+				w[r] = res.p99;
+				x[r] = res.step;
+				z[r] = res.hold;
+			}
 			max[y][s] = median(v, runs);
 			p99[y][s] = median(w, runs);
+			step[y][s] = median(x, runs);
+			hold[y][s] = median(z, runs);
+			printf("plot p1_%s_max %g %g\n", y ? "noyield" : "yield",
+			       (double)sizes[s] / GIB, max[y][s] / 1e6);
+			printf("plot p1_%s_step %g %g\n", y ? "noyield" : "yield",
+			       (double)sizes[s] / GIB, step[y][s] / 1e6);
+			fflush(stdout);
 		}
 	}
 	for (s = 0; s < n; s++) {
 		char size[16];
 
 		size_name(size, sizeof(size), sizes[s]);
-		add_row("P1 max wait, yielding", size, max[0][s] * 1e3, max[0][0] * 1e3,
-			1.5, "ms", false);
-		add_row("P1 p99 wait, yielding", size, p99[0][s] * 1e3, p99[0][0] * 1e3,
+		add_row("P1 max wait, yielding", size, max[0][s] / 1e6, max[0][0] / 1e6,
+			s ? 1.5 : 0, "ms", false);
+		add_row("P1 p99 wait, yielding", size, p99[0][s] / 1e3, p99[0][0] / 1e3,
+			0, "us", false);
+		add_row("P1 max wait vs longest zap step", size, max[0][s] / 1e6,
+			step[0][s] / 1e6, 1.5, "ms", false);
+		add_row("P1 longest zap hold vs step, yielding", size, hold[0][s] / 1e6,
+			step[0][s] / 1e6, 0, "ms", false);
+		add_row("P1 max wait, no yield", size, max[1][s] / 1e6, max[1][0] / 1e6,
 			0, "ms", false);
-		add_row("P1 max wait, no yield", size, max[1][s] * 1e3, max[1][0] * 1e3,
-			0, "ms", false);
+		add_row("P1 max wait vs zap hold, no yield", size, max[1][s] / 1e6,
+			hold[1][s] / 1e6, 0, "ms", false);
 	}
 	metric_p1_yield = max[0][n - 1] / max[0][0];
+	metric_p1_p99 = p99[0][n - 1] / p99[0][0];
 	metric_p1_noyield = max[1][n - 1] / max[1][0];
+	metric_p1_step = max[0][n - 1] / step[0][n - 1];
 }
 
-/* ---- P2: ns per leaf zapped against a read-and-clear floor ---- */
+/* ---- P2: a zap end to end per leaf against a read-and-clear floor ---- */
 
-static double metric_p2;
+static double metric_p2, metric_p2_walk;
 
+/*
+ * End to end is zap_all's write(): the invalidation, the walk that freezes
+ * and clears every entry, and the wait until the RCU callback of every table
+ * page has poisoned and freed it (zap_all returns after rcu_barrier()). The
+ * floor reads and clears every byte of as many pages in one tight pass.
+ */
 static void run_p2(void)
 {
-	unsigned long long bytes = quick ? 256ULL << 20 : 4 * GIB;
-	double zap[8], floor_[8];
+	unsigned long long bytes = quick ? 256ULL << 20 : 16 * GIB;
+	double zap[8], walk[8], floor_[8];
+	char size[16];
 	int r;
 
 	for (r = 0; r < repeats; r++) {
 		long long ns0, pages0, leaves, pages;
 		unsigned long long fpages, fns;
 		char buf[64], *rd;
+		double t;
 
 		vm_create("p2", bytes, "");
 		populate("p2", bytes >> 12, 2);
 		leaves = stat_of("p2", "leaf_sptes");
 		ns0 = stat_of("p2", "root_zap_ns");
 		pages0 = stat_of("p2", "pt_pages_freed");
+		t = tdp_now();
 		must(tdp_writef("p2/zap_all", "1"), "zap_all");
-		zap[r] = (double)(stat_of("p2", "root_zap_ns") - ns0) / leaves;
+		t = tdp_now() - t;
+		zap[r] = t * 1e9 / leaves;
+		walk[r] = (double)(stat_of("p2", "root_zap_ns") - ns0) / leaves;
 		pages = stat_of("p2", "pt_pages_freed") - pages0;
+		if (stat_of("p2", "pt_pages_live"))
+			die("zap_all returned before every table was freed", -EIO);
 		vm_destroy("p2");
 
 		snprintf(buf, sizeof(buf), "%lld", pages);
@@ -275,15 +407,26 @@ static void run_p2(void)
 		free(rd);
 		floor_[r] = (double)fns / leaves;
 	}
-	add_row("P2 zap ns per leaf", quick ? "256M" : "4G", median(zap, repeats),
+	size_name(size, sizeof(size), bytes);
+	add_row("P2 zap end to end, ns per leaf", size, median(zap, repeats),
 		median(floor_, repeats), 3, "ns", false);
+	add_row("P2 zap walk only, ns per leaf", size, median(walk, repeats),
+		median(floor_, repeats), 0, "ns", false);
+	printf("plot p2 0 %g end-to-end\nplot p2 1 %g walk\nplot p2 2 %g floor\n",
+	       median(zap, repeats), median(walk, repeats), median(floor_, repeats));
+	fflush(stdout);
 	metric_p2 = median(zap, repeats) / median(floor_, repeats);
+	metric_p2_walk = median(walk, repeats) / median(floor_, repeats);
 }
 
 /* ---- P3: parallel faults under the shared lock ---- */
 
-static double metric_p3;
+static double metric_p3_scaling, metric_p3_vs_excl;
 
+/*
+ * Populate ends a batch of faults (one hold of mmu_lock) at the same points
+ * in both modes: when its page cache runs dry, or for need_resched().
+ */
 static double run_p3_rate(unsigned long long bytes, int threads, bool exclusive)
 {
 	double secs;
@@ -299,58 +442,55 @@ static double run_p3_rate(unsigned long long bytes, int threads, bool exclusive)
 static void run_p3(void)
 {
 	unsigned long long bytes = quick ? 128ULL << 20 : 2 * GIB;
-	double shared[8], excl[8], one[8];
+	double shared2[8], shared1[8], excl2[8], excl1[8];
 	char size[16];
 	int r;
 
 	for (r = 0; r < repeats; r++) {
-		shared[r] = run_p3_rate(bytes, 2, false);
-		excl[r] = run_p3_rate(bytes, 2, true);
-		one[r] = run_p3_rate(bytes, 1, false);
+		shared2[r] = run_p3_rate(bytes, 2, false);
+		excl2[r] = run_p3_rate(bytes, 2, true);
+		shared1[r] = run_p3_rate(bytes, 1, false);
+		excl1[r] = run_p3_rate(bytes, 1, true);
 	}
 	size_name(size, sizeof(size), bytes);
-	add_row("P3 faults/s, 2 shared vs exclusive", size, median(shared, repeats),
-		median(excl, repeats), 1.7, "/s", true);
-	add_row("P3 faults/s, 2 shared vs 1", size, median(shared, repeats),
-		median(one, repeats), 0, "/s", true);
-	metric_p3 = median(shared, repeats) / median(excl, repeats);
+	add_row("P3 faults/s, 2 shared vs 1 shared", size, median(shared2, repeats),
+		median(shared1, repeats), 1.7, "/s", true);
+	add_row("P3 faults/s, 2 shared vs 2 exclusive", size, median(shared2, repeats),
+		median(excl2, repeats), 1.7, "/s", true);
+	add_row("P3 faults/s, 1 exclusive vs 1 shared", size, median(excl1, repeats),
+		median(shared1, repeats), 0, "/s", true);
+	printf("plot p3_shared 1 %g\nplot p3_shared 2 %g\n", median(shared1, repeats) / 1e6,
+	       median(shared2, repeats) / 1e6);
+	printf("plot p3_exclusive 1 %g\nplot p3_exclusive 2 %g\n",
+	       median(excl1, repeats) / 1e6, median(excl2, repeats) / 1e6);
+	fflush(stdout);
+	metric_p3_scaling = median(shared2, repeats) / median(shared1, repeats);
+	metric_p3_vs_excl = median(shared2, repeats) / median(excl2, repeats);
 }
 
 /* ---- P4: vCPU stall after zap_all against the old root's size ---- */
 
 static double metric_p4;
-
-static double hist_line(const char *file, const char *key)
-{
-	char path[128], *buf, *p;
-	double v = -1;
-
-	snprintf(path, sizeof(path), TDP_DIR "/%s", file);
-	buf = tdp_read(path);
-	p = buf ? strstr(buf, key) : NULL;
-	if (p)
-		v = strtod(p + strlen(key), NULL);
-	free(buf);
-	return v;
-}
+static long long p4_samples;
 
 /*
- * A p99 needs a hundred samples or more: one VM per size and vCPU count,
- * zapped P4_ROUNDS times per repeat, its histogram pooling every reload.
+ * A p99 that is a percentile needs hundreds of samples: one VM per size and
+ * vCPU count, zapped @rounds times, its histogram pooling every reload.
  */
-#define P4_ROUNDS 40
+#define P4_RELOADS 500
 
-static double run_p4_one(unsigned long long bytes, int vcpus, double *p50)
+static double run_p4_one(unsigned long long bytes, int vcpus, int rounds, double *p50,
+			 const char *series)
 {
-	int i, rounds = quick ? repeats : P4_ROUNDS * repeats;
 	double p99;
+	int i;
 
 	vm_create("p4", bytes, "");
 	populate("p4", bytes >> 12, 2);
 	must(tdp_writef("p4/workload", "pattern=hot"), "workload");
 	must(tdp_writef("p4/vcpus", "%d", vcpus), "vcpus");
 	tdp_wait_stat("p4", "accesses", 10000, 30);
-	must(tdp_writef("p4/hist/vcpu_stall", "0"), "hist reset");
+	hist_reset("p4", "vcpu_stall");
 	for (i = 0; i < rounds; i++) {
 		/* Each round zaps a root as big as the guest. */
 		if (i)
@@ -358,8 +498,13 @@ static double run_p4_one(unsigned long long bytes, int vcpus, double *p50)
 		must(tdp_writef("p4/zap_all", "1"), "zap_all");
 		tdp_wait_stat("p4", "accesses", stat_of("p4", "accesses") + 1000, 30);
 	}
-	p99 = hist_line("p4/hist/vcpu_stall", "\np99 ");
-	*p50 = hist_line("p4/hist/vcpu_stall", "\np50 ");
+	p99 = hist_value("p4", "vcpu_stall", "p99");
+	*p50 = hist_value("p4", "vcpu_stall", "p50");
+	if (series) {
+		p4_samples = hist_count("p4", "vcpu_stall");
+		plot_hist("p4", "vcpu_stall", series);
+		fflush(stdout);
+	}
 	vm_destroy("p4");
 	return p99;
 }
@@ -368,19 +513,21 @@ static double run_p4_one(unsigned long long bytes, int vcpus, double *p50)
  * The test host has two CPUs and the zap of the old root keeps one of them
  * busy, so the goal is measured with one vCPU: a second one would measure
  * two vCPUs sharing the other CPU (scheduler time slices), not a wait for
- * the old root. That case is still reported, without a goal.
+ * the old root. That case is still reported, with fewer rounds, without a
+ * goal.
  */
 static void run_p4(void)
 {
 	unsigned long long small = quick ? 64ULL << 20 : GIB;
 	unsigned long long big = quick ? 256ULL << 20 : 16 * GIB;
+	int rounds = quick ? 5 : P4_RELOADS, rounds2 = quick ? 2 : 40;
 	double a, b, c, d, a50, b50, c50, d50;
 	char size[16];
 
-	a = run_p4_one(small, 1, &a50);
-	b = run_p4_one(big, 1, &b50);
-	c = run_p4_one(small, 2, &c50);
-	d = run_p4_one(big, 2, &d50);
+	a = run_p4_one(small, 1, rounds, &a50, "p4_small");
+	b = run_p4_one(big, 1, rounds, &b50, "p4_big");
+	c = run_p4_one(small, 2, rounds2, &c50, NULL);
+	d = run_p4_one(big, 2, rounds2, &d50, NULL);
 	size_name(size, sizeof(size), big);
 	add_row("P4 vCPU stall p99 after zap_all", size, b / 1e3, a / 1e3, 2, "us", false);
 	add_row("P4 vCPU stall p50 after zap_all", size, b50 / 1e3, a50 / 1e3, 0, "us", false);
@@ -484,14 +631,22 @@ static void print_table(void)
 	printf("\n");
 	if (selected('1')) {
 		printf("metric p1_wait_ratio_16g_1g %.3f\n", metric_p1_yield);
+		printf("metric p1_wait_vs_step %.3f\n", metric_p1_step);
+		printf("metric p1_p99_wait_ratio_16g_1g %.3f\n", metric_p1_p99);
 		printf("metric p1_noyield_ratio_16g_1g %.3f\n", metric_p1_noyield);
 	}
-	if (selected('2'))
+	if (selected('2')) {
 		printf("metric p2_zap_vs_floor %.3f\n", metric_p2);
-	if (selected('3'))
-		printf("metric p3_shared_vs_exclusive %.3f\n", metric_p3);
-	if (selected('4'))
+		printf("metric p2_walk_vs_floor %.3f\n", metric_p2_walk);
+	}
+	if (selected('3')) {
+		printf("metric p3_shared_2_vs_1 %.3f\n", metric_p3_scaling);
+		printf("metric p3_shared_vs_exclusive %.3f\n", metric_p3_vs_excl);
+	}
+	if (selected('4')) {
 		printf("metric p4_stall_ratio_16g_1g %.3f\n", metric_p4);
+		printf("metric p4_reloads_pooled %lld\n", p4_samples);
+	}
 	if (selected('5'))
 		printf("metric p5_pt_vs_theory %.3f\n", metric_p5);
 	if (selected('6'))
@@ -524,7 +679,7 @@ int main(int argc, char **argv)
 	if (quick)
 		repeats = 1;
 	if (repeats < 1 || repeats > 8 || access(PARAM "bench_floor", W_OK)) {
-		fprintf(stderr, "tdproot-bench: needs a bench build of tdproot (make bench)\n");
+		fprintf(stderr, "tdproot-bench: needs tdproot and its bench_* parameters\n");
 		return 2;
 	}
 	printf("tdproot-bench: %s, %d repeat(s) per case, medians\n",

@@ -394,6 +394,51 @@ static void print_file(const char *title, const char *file)
 	free(buf);
 }
 
+struct site_line {
+	char name[32];
+	long long holds, p99, max;
+};
+
+static int by_max_desc(const void *a, const void *b)
+{
+	const struct site_line *x = a, *y = b;
+
+	return (y->max > x->max) - (y->max < x->max);
+}
+
+/* Name the code paths behind the longest mmu_lock holds, longest first. */
+static void print_sites(const char *file)
+{
+	struct site_line sites[16];
+	char path[256], *buf, *line, *save;
+	int n = 0, i;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s", file);
+	buf = tdp_read(path);
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line && n < 16;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct site_line *l = &sites[n];
+		long long p50;
+
+		if (line[0] != '#' && sscanf(line, "%31s %lld %lld %lld %lld", l->name, &l->holds,
+					     &p50, &l->p99, &l->max) == 5 && l->holds)
+			n++;
+	}
+	free(buf);
+	qsort(sites, n, sizeof(sites[0]), by_max_desc);
+	printf("\nmmu_lock holds by site, longest first (%s):\n", file);
+	printf("  %-16s %12s %12s %12s\n", "site", "holds", "p99", "max");
+	for (i = 0; i < n; i++) {
+		char p99[32], max[32];
+
+		human_ns(p99, sizeof(p99), sites[i].p99);
+		human_ns(max, sizeof(max), sites[i].max);
+		printf("  %-16s %12lld %12s %12s\n", sites[i].name, sites[i].holds, p99, max);
+	}
+	if (!n)
+		printf("  (none recorded)\n");
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t threads[64];
@@ -510,6 +555,7 @@ int main(int argc, char **argv)
 	print_file("shared lock holds (mmu_lock for read: only writers wait):",
 		   "stress/hist/lock_hold_shared");
 	print_file("vCPU stalls (reload request -> next access):", "stress/hist/vcpu_stall");
+	print_sites("stress/hist/lock_hold_by_site");
 
 	checked(tdp_writef("destroy", "%s", vm), "destroy");
 	if (o.churn)

@@ -15,7 +15,7 @@
 
 /*
  * Counters only grow, except leaf_sptes (entries mapped now) and the
- * max_lock_hold_* maxima. A shared hold of mmu_lock delays only writers, an
+ * max_* maxima. A shared hold of mmu_lock delays only writers, an
  * exclusive one delays every fault, so the two are kept apart; the overall
  * max_lock_hold_ns is derived when read. One list, stats_list.h, makes the
  * enum and tdpr_stat_names[], the names debugfs prints.
@@ -38,22 +38,46 @@ enum tdpr_stat {
 #define TDPR_HIST_BUCKETS	((TDPR_HIST_OCTAVES - TDPR_HIST_SUB_SHIFT + 1) * TDPR_HIST_SUB)
 
 /*
- * Recorded histograms, then TDPR_HIST_LOCK_HOLD: not recorded, the sum of
- * the shared and exclusive ones whenever it is shown or reset.
+ * The code paths that take mmu_lock. Each hold is charged to one of them,
+ * in NAME/hist/lock_hold_by_site: the site that took the lock, or the zap
+ * of a root if the hold zapped part of one (a root's last put zaps it under
+ * whatever lock its caller took).
+ */
+enum tdpr_lock_site {
+	TDPR_SITE_FAULT,		/* a vCPU's fault */
+	TDPR_SITE_POPULATE,		/* a batch of populate's faults */
+	TDPR_SITE_ROOT_LOAD,		/* find or allocate a vCPU's root */
+	TDPR_SITE_ROOT_PUT,		/* drop a reference to a root */
+	TDPR_SITE_INVALIDATE_ALL,	/* zap_all marking every root invalid */
+	TDPR_SITE_ZAP_ROOT,		/* a step of the zap of an invalid root */
+	TDPR_SITE_ZAP_RANGE,		/* zap_range, migrate: the range's leaves */
+	TDPR_SITE_INVALIDATE_END,	/* the end of a range invalidation */
+	TDPR_SITE_DIRTY_LOG,		/* harvest of the dirty bits */
+	TDPR_LOCK_SITES
+};
+
+/*
+ * Recorded histograms, then views that are not recorded: TDPR_HIST_LOCK_HOLD
+ * is the sum of the shared and exclusive holds, TDPR_HIST_LOCK_HOLD_BY_SITE
+ * the per-site ones side by side, whenever they are shown or reset. The
+ * holds are recorded twice, by mode and by site, so each view is one sum.
  */
 enum tdpr_hist_id {
 	TDPR_HIST_LOCK_HOLD_SHARED,
 	TDPR_HIST_LOCK_HOLD_EXCLUSIVE,
 	TDPR_HIST_VCPU_STALL,
-	TDPR_HIST_NR,
+	TDPR_HIST_LOCK_WAIT_EXCLUSIVE,
+	TDPR_HIST_SITE,
+	TDPR_HIST_NR = TDPR_HIST_SITE + TDPR_LOCK_SITES,
 	TDPR_HIST_LOCK_HOLD = TDPR_HIST_NR,
+	TDPR_HIST_LOCK_HOLD_BY_SITE,
 	TDPR_HIST_VIEWS
 };
 
 /*
  * One CPU's share. Faults on different CPUs must not bounce a shared cache
  * line for every counter they bump, so counters and histograms are per CPU
- * and summed when read; the max_lock_hold_* maxima are per-CPU maxima.
+ * and summed when read; the max_* maxima are per-CPU maxima.
  */
 struct tdpr_stats_cpu {
 	s64 v[TDPR_STAT_NR];
@@ -67,6 +91,7 @@ struct tdpr_stats {
 extern struct tdpr_stats tdpr_global_stats;
 extern const char *const tdpr_stat_names[TDPR_STAT_NR];
 extern const char *const tdpr_hist_names[TDPR_HIST_VIEWS];
+extern const char *const tdpr_lock_site_names[TDPR_LOCK_SITES];
 
 /**
  * tdpr_stats_init() - Allocate a set of statistics, all zero.
@@ -106,7 +131,7 @@ static inline void tdpr_stat_inc(struct tdpr_stats *s, enum tdpr_stat stat)
  * @s: the statistics.
  * @stat: which counter.
  *
- * Summed over CPUs, or for a max_lock_hold_* maximum the largest.
+ * Summed over CPUs, or for a max_* maximum the largest.
  *
  * Return: the value.
  */
@@ -138,7 +163,7 @@ void tdpr_hist_record(struct tdpr_stats *s, enum tdpr_hist_id id, u64 ns);
 /**
  * tdpr_hist_reset() - Empty a histogram.
  * @s: the VM's statistics.
- * @id: which histogram; TDPR_HIST_LOCK_HOLD empties both lock-hold ones.
+ * @id: which histogram, or a view: every histogram the view sums.
  */
 void tdpr_hist_reset(struct tdpr_stats *s, enum tdpr_hist_id id);
 
@@ -152,6 +177,16 @@ void tdpr_hist_reset(struct tdpr_stats *s, enum tdpr_hist_id id);
  * from the finer buckets.
  */
 void tdpr_hist_show(struct seq_file *m, struct tdpr_stats *s, enum tdpr_hist_id id);
+
+/**
+ * tdpr_hist_show_sites() - Print the lock holds of every site, one per line.
+ * @m: the seq_file of a debugfs read.
+ * @s: the VM's statistics.
+ *
+ * "site count p50 p99 max", nanoseconds, in the order of enum
+ * tdpr_lock_site; sites without a hold print zeros.
+ */
+void tdpr_hist_show_sites(struct seq_file *m, struct tdpr_stats *s);
 
 /**
  * tdpr_stats_show() - Print every counter as "key value" lines.

@@ -31,5 +31,7 @@ TDPR_STAT(integrity_errors)
 TDPR_STAT(invariant_errors)
 TDPR_STAT(max_lock_hold_shared_ns)
 TDPR_STAT(max_lock_hold_exclusive_ns)
+TDPR_STAT(max_lock_wait_exclusive_ns)
+TDPR_STAT(max_zap_step_ns)
 
 #undef TDPR_STAT

@@ -46,7 +46,8 @@ static const struct hostile cases[] = {
 static const char *const writable[] = {
 	"create", "destroy", "h/vcpus", "h/workload", "h/populate", "h/zap_all",
 	"h/zap_range", "h/hist/lock_hold", "h/hist/lock_hold_shared",
-	"h/hist/lock_hold_exclusive", "h/hist/vcpu_stall",
+	"h/hist/lock_hold_exclusive", "h/hist/vcpu_stall", "h/hist/lock_wait_exclusive",
+	"h/hist/lock_hold_by_site",
 };
 
 static const char *const read_only[] = { "stats", "h/stats", "h/roots" };

@@ -824,6 +824,130 @@ TEST(histograms)
 	ASSERT_EQ(0, tdp_writef("destroy", "hist"));
 }
 
+static const char *const lock_sites[] = {
+	"fault", "populate", "root_load", "root_put", "invalidate_all", "zap_root",
+	"zap_range", "invalidate_end", "dirty_log",
+};
+
+/* Holds of each site from VM's lock_hold_by_site, in lock_sites' order; returns their sum. */
+static long long site_holds(struct __test_metadata *_metadata, const char *vm, long long *holds)
+{
+	char path[128], *buf, *line, *save;
+	long long sum = 0;
+	unsigned int i, seen = 0;
+
+	snprintf(path, sizeof(path), TDP_DIR "/%s/hist/lock_hold_by_site", vm);
+	buf = tdp_read(path);
+	EXPECT_NE(NULL, buf);
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long n = 0, p50 = 0, p99 = 0, max = 0;
+		char site[32] = "";
+		int fields;
+
+		if (line[0] == '#')
+			continue;
+		fields = sscanf(line, "%31s %llu %llu %llu %llu", site, &n, &p50, &p99, &max);
+		EXPECT_EQ(5, fields) TH_LOG("bad line '%s'", line);
+		EXPECT_LT(seen, ARRAY_SIZE(lock_sites));
+		if (seen >= ARRAY_SIZE(lock_sites))
+			break;
+		/* One line per site, in order; a site with no hold prints zeros. */
+		EXPECT_STREQ(lock_sites[seen], site);
+		EXPECT_TRUE(n ? p50 <= p99 && p99 <= max && max > 0 : !p50 && !p99 && !max);
+		holds[seen++] = n;
+		sum += n;
+	}
+	free(buf);
+	EXPECT_EQ(ARRAY_SIZE(lock_sites), seen);
+	for (i = seen; i < ARRAY_SIZE(lock_sites); i++)
+		holds[i] = 0;
+	return sum;
+}
+
+/* Only the sites named in @want (a count, or -1 for "at least one") have holds. */
+static void expect_sites(struct __test_metadata *_metadata, const char *vm, const char *what,
+			 const long long *want)
+{
+	long long holds[ARRAY_SIZE(lock_sites)], sum;
+	char path[128];
+	unsigned int i;
+
+	sum = site_holds(_metadata, vm, holds);
+	for (i = 0; i < ARRAY_SIZE(lock_sites); i++) {
+		if (want[i] < 0) {
+			EXPECT_LT(0, holds[i]) TH_LOG("%s: no %s hold", what, lock_sites[i]);
+		} else {
+			EXPECT_EQ(want[i], holds[i]) TH_LOG("%s: %lld %s holds, want %lld", what,
+							    holds[i], lock_sites[i], want[i]);
+		}
+	}
+	/* lock_hold is the total of every site. */
+	snprintf(path, sizeof(path), "%s/hist/lock_hold", vm);
+	EXPECT_EQ(sum, hist_samples(path)) TH_LOG("%s: sites and lock_hold differ", what);
+}
+
+static void reset_holds(struct __test_metadata *_metadata, const char *vm)
+{
+	char file[128];
+
+	snprintf(file, sizeof(file), "%s/hist/lock_hold", vm);
+	ASSERT_EQ(0, tdp_writef(file, "0"));
+	snprintf(file, sizeof(file), "%s/hist/lock_hold_by_site", vm);
+	ASSERT_EQ(0, tdp_writef(file, "0"));
+	snprintf(file, sizeof(file), "%s/hist/lock_wait_exclusive", vm);
+	ASSERT_EQ(0, tdp_writef(file, "0"));
+}
+
+/* Every hold of mmu_lock is charged to the path that took it, and only to it. */
+TEST(lock_holds_by_site)
+{
+	/* fault populate root_load root_put inv_all zap_root zap_range inv_end dirty_log */
+	static const long long populate[] = { 0, -1, 1, 1, 0, 0, 0, 0, 0 };
+	static const long long zap_all[] = { 0, 0, 0, 0, 1, -1, 0, 0, 0 };
+	static const long long zap_range[] = { 0, 0, 0, 0, 0, 0, 1, 1, 0 };
+	static const long long dirty[] = { 0, 0, 0, 0, 0, 0, 0, 0, -1 };
+	long long holds[ARRAY_SIZE(lock_sites)];
+	char *buf;
+
+	tdp_clean_slate(_metadata);
+	ASSERT_EQ(0, tdp_writef("create", "sites mem=16M policy=pinned"));
+	/* A new VM has held nothing. */
+	ASSERT_EQ(0, site_holds(_metadata, "sites", holds));
+
+	/* 4096 frames need 8 last-level tables: a batch ends at each. */
+	ASSERT_EQ(0, tdp_writef("sites/populate", "0 4096"));
+	expect_sites(_metadata, "sites", "populate", populate);
+	site_holds(_metadata, "sites", holds);
+	EXPECT_LE(8, holds[1]);
+	/* populate takes mmu_lock for read only: no writer waited. */
+	EXPECT_EQ(0, hist_samples("sites/hist/lock_wait_exclusive"));
+
+	reset_holds(_metadata, "sites");
+	ASSERT_EQ(0, site_holds(_metadata, "sites", holds));
+	/* One write hold marks the root invalid, then the zap holds the read lock. */
+	ASSERT_EQ(0, tdp_writef("sites/zap_all", "1"));
+	expect_sites(_metadata, "sites", "zap_all", zap_all);
+	EXPECT_EQ(1, hist_samples("sites/hist/lock_wait_exclusive"));
+	EXPECT_LE(0, tdp_vm_stat("sites", "max_lock_wait_exclusive_ns"));
+	/* The root's one 1 GiB-level subtree was torn down in one step. */
+	EXPECT_LT(0, tdp_vm_stat("sites", "max_zap_step_ns"));
+
+	reset_holds(_metadata, "sites");
+	ASSERT_EQ(0, tdp_writef("sites/zap_range", "0 16"));
+	expect_sites(_metadata, "sites", "zap_range", zap_range);
+	EXPECT_EQ(2, hist_samples("sites/hist/lock_wait_exclusive"));
+
+	reset_holds(_metadata, "sites");
+	buf = tdp_read(TDP_DIR "/sites/dirty");
+	ASSERT_NE(NULL, buf);
+	free(buf);
+	expect_sites(_metadata, "sites", "dirty log", dirty);
+
+	ASSERT_EQ(0, tdp_writef("destroy", "sites"));
+}
+
 /* ---- liveness and semantics (issue 12) ---- */
 
 FIXTURE(live) {
