@@ -105,8 +105,10 @@ for m in "${all[@]}"; do
 		[[ $k != 6.1 ]] || k=$kernel
 		out=$build/mutants/$m-$k
 		if [[ -n $rejudge ]]; then
-			[[ -f $out/exit_code ]] || die "--rejudge: no earlier run of $m on $k in $out"
-			rc=$(<"$out/exit_code")
+			[[ -f $out/output.log ]] || die "--rejudge: no earlier run of $m on $k in $out"
+			# A kernel that panicked leaves no exit code: a failed boot.
+			rc=1
+			[[ ! -f $out/exit_code ]] || rc=$(<"$out/exit_code")
 		else
 			use_kernel "$k"
 			ko=$(TDPROOT_BUILD_TAG=mut-$m TDPROOT_PATCH=$patch "$here/build-module.sh" "$k" "$kdir")
