@@ -1537,6 +1537,9 @@ TEST_F_TIMEOUT(dirty, zaps_under_writes_keep_dirty_bits, 60)
 	pid_t pids[2];
 	char *log;
 
+	/* Without A/D bits there is no dirty bit to lose: nothing to judge. */
+	if (!variant->ad)
+		SKIP(return, "EPT without A/D bits has no dirty bit");
 	ASSERT_EQ(0, race_amplifier(100));
 	ASSERT_EQ(0, tdp_writef("create", "dz mem=16M policy=pinned %s", variant->args));
 	ASSERT_EQ(0, tdp_writef("dz/workload", "pattern=random write_pct=50"));
