@@ -961,11 +961,13 @@ FIXTURE_SETUP(live)
 
 FIXTURE_TEARDOWN(live)
 {
-	static const char *const vms[] = { "lastput", "sr", "wide", "huge", "other", "storm" };
+	static const char *const vms[] = {
+		"lastput", "sr", "wide", "huge", "other", "storm", "zm",
+	};
 	unsigned int i;
 	char file[64];
 
-	tdp_write(TRACING "/events/tdproot/tdproot_root_invalidate/enable", "0");
+	tdp_write(TRACING "/events/tdproot/enable", "0");
 	for (i = 0; i < ARRAY_SIZE(vms); i++) {
 		snprintf(file, sizeof(file), "%s/vcpus", vms[i]);
 		tdp_writef(file, "0");
@@ -1082,6 +1084,88 @@ TEST_F_TIMEOUT(live, zap_all_storm_against_populate, 60)
 	ASSERT_LT(100, tdp_vm_stat("storm", "roots_allocated"));
 	ASSERT_EQ(0, tdp_vm_stat("storm", "integrity_errors"));
 	ASSERT_EQ(0, tdp_writef("destroy", "storm"));
+}
+
+/* Each migrate is bracketed by trace markers, so the trace shows when it ran. */
+static void migrate_storm_loop(const char *file)
+{
+	int fd = open(TRACING "/trace_marker", O_WRONLY);
+
+	if (fd < 0)
+		_exit(1);
+	loop_setup();
+	for (;;) {
+		dprintf(fd, "tdp-migrate begin\n");
+		if (tdp_writef(file, "%d 1", rand() % (16 << 18)))
+			_exit(1);
+		dprintf(fd, "tdp-migrate end\n");
+	}
+}
+
+/*
+ * zap_all zaps the root it invalidated 1 GiB at a time under the shared
+ * lock, and migrate takes mmu_lock between two steps: the invalid root still
+ * maps the frame migrate moves, in the GiBs not zapped yet. migrate must zap
+ * it there too; if it did not, the root would keep a page migrate took back
+ * until its zap reached it (an integrity error), and a vCPU that had not
+ * reloaded yet would read and write that page. Every frame (backing=1M) is
+ * mapped in each of the 16 GiBs, so every migrate that runs inside the zap
+ * moves a frame the invalid root maps further on. The trace proves some did.
+ */
+TEST_F_TIMEOUT(live, migrate_inside_zap_all_zaps_the_invalid_root, 120)
+{
+	char *buf, *line, *save;
+	int begun = 0, inside = 0, i, fd;
+	bool zapping = false, done = false;
+	pid_t pid;
+
+	/*
+	 * PREEMPT_RT: rwlock_needbreak() is always false and readers queue
+	 * behind a waiting writer, so the zap holds mmu_lock to its end and
+	 * migrate runs after it: the window this test is about never opens.
+	 */
+	if (preempt_rt())
+		SKIP(return, "PREEMPT_RT: the zap never yields mmu_lock to a writer");
+	ASSERT_EQ(0, tdp_writef("create", "zm mem=16G backing=1M policy=pinned"));
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, tdp_writef("zm/populate", "%d 16384", i << 18));
+	ASSERT_EQ(16 * 16384, tdp_vm_stat("zm", "leaf_sptes"));
+
+	ASSERT_EQ(0, tdp_write(TRACING "/events/tdproot/tdproot_root_zap_begin/enable", "1"));
+	ASSERT_EQ(0, tdp_write(TRACING "/events/tdproot/tdproot_root_zap_end/enable", "1"));
+	fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd);
+	close(fd);
+	pid = spawn(migrate_storm_loop, "zm/migrate");
+	/* Let migrate split the blocks first: the storm is under way. */
+	while (tdp_vm_stat("zm", "migrated_frames") < 4)
+		usleep(10000);
+	ASSERT_EQ(0, tdp_writef("zm/zap_all", "1"));
+	usleep(100000);
+	stop_all(_metadata, &pid, 1);
+	ASSERT_EQ(0, tdp_write(TRACING "/events/tdproot/enable", "0"));
+
+	buf = tdp_read(TRACING "/trace");
+	ASSERT_NE(NULL, buf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "tdproot_root_zap_begin:") && strstr(line, " vm=zm "))
+			zapping = !done;
+		else if (strstr(line, "tdproot_root_zap_end:") && strstr(line, " vm=zm "))
+			zapping = false, done = true;
+		else if (strstr(line, "tdp-migrate begin"))
+			begun = zapping;
+		else if (strstr(line, "tdp-migrate end"))
+			inside += begun && zapping;
+	}
+	free(buf);
+	TH_LOG("%d migrates ran inside zap_all's zap of the invalid root, %lld frames moved",
+	       inside, tdp_vm_stat("zm", "migrated_frames"));
+	ASSERT_TRUE(done);
+	ASSERT_LT(0, inside);
+	ASSERT_EQ(0, tdp_vm_stat("zm", "integrity_errors"));
+	ASSERT_EQ(0, tdp_vm_stat("zm", "invariant_errors"));
+	ASSERT_EQ(0, tdp_vm_stat("zm", "leaf_sptes"));
+	ASSERT_EQ(0, tdp_writef("destroy", "zm"));
 }
 
 /*
