@@ -96,7 +96,7 @@ for k in "$@"; do
 	((notoks == 0)) || notes+=("$notoks FAILED: $(grep -a '^    not ok' "$out/output.log" | tr -d '\r' | cut -d' ' -f8- | paste -sd, -)")
 	if [[ $boot != ok || $plan -eq 0 || $((oks + skips)) -ne $plan || $notoks -ne 0 ]]; then
 		verdict=FAIL
-		[[ $boot == ok ]] || notes+=("boot failed")
+		[[ $boot == ok ]] || notes+=("boot failed ($(boot_evidence "$out"))")
 	fi
 	if ktap=$("$here/ktap-check.sh" "$out/output.log" 2>&1); then
 		notes+=("KTAP cross-check ok")

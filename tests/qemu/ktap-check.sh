@@ -15,7 +15,7 @@ need_pkgs python3
 read -r _ ours_p ours_f ours_s < <("$here/tap-count.sh" "$log")
 parsed=$(tr -d '\r' <"$log" | python3 "$TDPROOT_CACHE/kunit/tools/testing/kunit/kunit.py" parse 2>&1 || true)
 line=$(sed -n 's/.*Testing complete\. Ran \([0-9]*\) tests\?: *\(.*\)$/\1 \2/p' <<<"$parsed" | tail -n1)
-[[ -n $line ]] || { tail -n 20 <<<"$parsed" >&2; die "kunit.py parse did not complete"; }
+[[ -n $line ]] || die "kunit.py parse did not complete: $(tail -n1 <<<"$parsed")"
 count() { sed -n "s/.*$1: \\([0-9]*\\).*/\\1/p" <<<"$line" | grep . || echo 0; }
 p=$(count passed) f=$(count failed) s=$(count skipped) e=$(count errors)
 if [[ $p != "$ours_p" || $f != "$ours_f" || $s != "$ours_s" || $e != 0 ]]; then

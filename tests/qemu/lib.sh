@@ -75,6 +75,23 @@ checkers_report() {
 	return $ok
 }
 
+# boot_evidence OUT - one line for a summary: the first kernel splat on the
+# console of a failed boot (logs in OUT), the test that was running then
+# (each announces itself on the kernel log), and the panic message if any.
+boot_evidence() {
+	local log=$1/console.log first test panic
+	first=$(grep -anF -f "$TDPROOT_HOST/../../tools/splats.txt" "$log" | head -n1 | cut -d: -f1)
+	panic=$(grep -aoE 'Kernel panic - not syncing: .*' "$log" | head -n1 | tr -d '\r')
+	if [[ -z $first ]]; then
+		test=$(grep -aoE 'tdproot-test: [^ ]+ begins' "$log" | tail -n1 | cut -d' ' -f2)
+		echo "no splat on the console${test:+, last test begun: $test}"
+		return
+	fi
+	test=$(head -n "$first" "$log" | grep -aoE 'tdproot-test: [^ ]+ begins' | tail -n1 | cut -d' ' -f2)
+	echo "${test:+in $test: }$(sed -n "${first}p" "$log" | tr -d '\r' |
+		sed 's/^\[ *[0-9.]*\] //')${panic:+ / $panic}"
+}
+
 # emulator_fault OUT - whether a failed boot (logs in OUT) looks like the
 # emulator stopped running a vCPU rather than like a kernel bug: a stall or
 # lockup was reported, some CPU never answered the NMI backtrace requests
