@@ -15,6 +15,7 @@
 #include "invalidate.h"
 #include "pt.h"
 #include "backing.h"
+#include "tdproot_trace.h"
 
 struct tdpr_client {
 	struct list_head node;		/* vm->clients, under clients_lock */
@@ -87,12 +88,16 @@ u64 tdpr_client_tlb_gen(const struct tdpr_client *c)
 	return READ_ONCE(c->flush_seen);
 }
 
-u64 tdpr_client_stall_end(struct tdpr_client *c)
+void tdpr_client_stall_end(struct tdpr_vm *vm, struct tdpr_client *c)
 {
-	u64 start = c->stall_start_ns;
+	u64 start = c->stall_start_ns, ns;
 
+	if (!start)
+		return;
 	c->stall_start_ns = 0;
-	return start;
+	ns = ktime_get_ns() - start;
+	tdpr_hist_record(&vm->stats, TDPR_HIST_VCPU_STALL, ns);
+	trace_tdproot_vcpu_stall(vm->name, ns);
 }
 
 bool tdpr_tlb_check(struct tdpr_vm *vm, u64 gen)

@@ -120,6 +120,21 @@ TRACE_EVENT(tdproot_root_free,
 		  __entry->vm, __entry->id, __entry->as_id, __entry->pt_pages)
 );
 
+/* A vCPU's first access after a reload request: how long it went without. */
+TRACE_EVENT(tdproot_vcpu_stall,
+	    TP_PROTO(const char *vm, u64 stall_ns),
+	TP_ARGS(vm, stall_ns),
+	TP_STRUCT__entry(
+		__array(char, vm, TDPR_NAME_MAX)
+		__field(u64, stall_ns)
+	),
+	TP_fast_assign(
+		strscpy(__entry->vm, vm, TDPR_NAME_MAX);
+		__entry->stall_ns = stall_ns;
+	),
+	TP_printk("vm=%s stall_ns=%llu", __entry->vm, __entry->stall_ns)
+);
+
 TRACE_EVENT(tdproot_zap_yield,
 	    TP_PROTO(const char *vm, u64 gfn, int level, u64 held_ns),
 	TP_ARGS(vm, gfn, level, held_ns),

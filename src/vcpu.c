@@ -12,7 +12,6 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
-#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -161,7 +160,7 @@ static int tdpr_vcpu_access(struct tdpr_vcpu *v, enum tdpr_pattern pattern,
 	u64 gfn = tdpr_vcpu_next_gfn(v, pattern);
 	struct tdpr_tlb_entry *e = &v->tlb[gfn % TDPR_TLB_SIZE];
 	bool write = tdpr_vcpu_rand(v) % 100 < write_pct;
-	u64 pfn, stall_start;
+	u64 pfn;
 	int ret;
 
 	if (e->gfn == gfn && (e->dirty || !write)) {
@@ -202,10 +201,7 @@ static int tdpr_vcpu_access(struct tdpr_vcpu *v, enum tdpr_pattern pattern,
 	}
 
 	tdpr_backing_check(v->vm, gfn, pfn, write);
-	stall_start = tdpr_client_stall_end(v->client);
-	if (stall_start)
-		tdpr_hist_record(tdpr_vm_stats(v->vm), TDPR_HIST_VCPU_STALL,
-				 ktime_get_ns() - stall_start);
+	tdpr_client_stall_end(v->vm, v->client);
 	return 0;
 }
 

@@ -475,29 +475,154 @@ static long long p4_samples;
 
 /*
  * A p99 that is a percentile needs hundreds of samples: one VM per size and
- * vCPU count, zapped @rounds times, its histogram pooling every reload.
+ * vCPU count, zapped until its histogram pools this many reloads.
  */
 #define P4_RELOADS 500
 
-static double run_p4_one(unsigned long long bytes, int vcpus, int rounds, double *p50,
-			 const char *series)
+#define TRACING "/sys/kernel/tracing"
+
+/*
+ * Every round runs traced, the scheduler's events beside tdproot's, so the
+ * longest stall of a run can be shown as it happened: the trace of the
+ * round that held it is kept.
+ */
+static const char *const p4_events[] = {
+	"sched/sched_switch", "sched/sched_wakeup", "sched/sched_migrate_task", "tdproot",
+};
+
+struct p4_tail {
+	char *trace;		/* the round's trace, or NULL */
+	unsigned long long stall_ns;
+};
+
+static void p4_trace(const char *on)
 {
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(p4_events); i++) {
+		snprintf(path, sizeof(path), TRACING "/events/%s/enable", p4_events[i]);
+		must(tdp_write(path, on), path);
+	}
+}
+
+static void p4_trace_clear(void)
+{
+	int fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);
+
+	if (fd < 0)
+		die(TRACING "/trace", -errno);
+	close(fd);
+}
+
+/* The longest tdproot_vcpu_stall of VM in @trace, in ns; 0 if none. */
+static unsigned long long p4_longest(const char *trace, const char *vm)
+{
+	unsigned long long max = 0, ns;
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "tdproot_vcpu_stall: vm=%s stall_ns=", vm);
+	for (p = strstr(trace, key); p; p = strstr(p + 1, key)) {
+		ns = strtoull(p + strlen(key), NULL, 10);
+		if (ns > max)
+			max = ns;
+	}
+	return max;
+}
+
+/* The timestamp of a trace line ("... [001] d..2.  12.345678: event: ..."). */
+static double p4_stamp(const char *line)
+{
+	const char *colon = strstr(line, ": "), *p;
+
+	if (!colon)
+		return -1;
+	for (p = colon; p > line && p[-1] != ' '; p--)
+		;
+	return strtod(p, NULL);
+}
+
+/*
+ * The kept round's trace from 200 us before its longest stall began to the
+ * access that ended it, as "tail" lines (at most 120: the first and last 60).
+ */
+static void p4_print_tail(struct p4_tail *t, const char *vm, const char *size)
+{
+	char key[64], *line, *save, *buf;
+	double end = -1, start;
+	int n = 0, shown = 0, i;
+	char **lines;
+
+	if (!t->trace)
+		return;
+	snprintf(key, sizeof(key), "tdproot_vcpu_stall: vm=%s stall_ns=%llu", vm, t->stall_ns);
+	for (line = strstr(t->trace, key); line && line > t->trace && line[-1] != '\n'; line--)
+		;
+	if (line)
+		end = p4_stamp(line);
+	start = end - t->stall_ns / 1e9 - 0.0002;
+	printf("tail %s: the longest stall, %.1f us, ended at %.6f; the trace from %.6f:\n",
+	       size, t->stall_ns / 1e3, end, start);
+	buf = strdup(t->trace);
+	lines = calloc(strlen(buf) / 2 + 1, sizeof(*lines));
+	if (!buf || !lines)
+		die("tail", -ENOMEM);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		double ts = p4_stamp(line);
+
+		if (line[0] != '#' && ts >= start && ts <= end)
+			lines[n++] = line;
+	}
+	for (i = 0; i < n; i++) {
+		if (n > 120 && i == 60) {
+			printf("tail   ... %d lines ...\n", n - 120);
+			i = n - 60;
+		}
+		printf("tail %s\n", lines[i]);
+		shown++;
+	}
+	printf("tail %s: %d of %d lines shown\n", size, shown, n);
+	free(lines);
+	free(buf);
+	free(t->trace);
+	t->trace = NULL;
+}
+
+static double run_p4_one(unsigned long long bytes, int vcpus, int reloads, double *p50,
+			 const char *series, struct p4_tail *tail)
+{
+	int rounds = 0;
 	double p99;
-	int i;
 
 	vm_create("p4", bytes, "");
-	populate("p4", bytes >> 12, 2);
-	must(tdp_writef("p4/workload", "pattern=hot"), "workload");
 	must(tdp_writef("p4/vcpus", "%d", vcpus), "vcpus");
-	tdp_wait_stat("p4", "accesses", 10000, 30);
 	hist_reset("p4", "vcpu_stall");
-	for (i = 0; i < rounds; i++) {
-		/* Each round zaps a root as big as the guest. */
-		if (i)
-			populate("p4", bytes >> 12, 2);
+	p4_trace("1");
+	/* Every reload a zap_all of a root as big as the guest; a few spare rounds. */
+	while (hist_count("p4", "vcpu_stall") < reloads && rounds++ < reloads + reloads / 5) {
+		char *trace;
+		unsigned long long ns;
+
+		/* Idle vCPUs hold the root while it is populated, so populate has the CPUs. */
+		must(tdp_writef("p4/workload", "pattern=idle"), "workload");
+		populate("p4", bytes >> 12, 2);
+		must(tdp_writef("p4/workload", "pattern=hot"), "workload");
+		tdp_wait_stat("p4", "accesses", stat_of("p4", "accesses") + 1000, 30);
+		p4_trace_clear();
 		must(tdp_writef("p4/zap_all", "1"), "zap_all");
 		tdp_wait_stat("p4", "accesses", stat_of("p4", "accesses") + 1000, 30);
+		trace = tdp_read(TRACING "/trace");
+		ns = trace ? p4_longest(trace, "p4") : 0;
+		if (tail && ns > tail->stall_ns) {
+			free(tail->trace);
+			tail->trace = trace;
+			tail->stall_ns = ns;
+		} else {
+			free(trace);
+		}
 	}
+	p4_trace("0");
 	p99 = hist_value("p4", "vcpu_stall", "p99");
 	*p50 = hist_value("p4", "vcpu_stall", "p50");
 	if (series) {
@@ -520,15 +645,17 @@ static void run_p4(void)
 {
 	unsigned long long small = quick ? 64ULL << 20 : GIB;
 	unsigned long long big = quick ? 256ULL << 20 : 16 * GIB;
-	int rounds = quick ? 5 : P4_RELOADS, rounds2 = quick ? 2 : 40;
+	int reloads = quick ? 5 : P4_RELOADS, reloads2 = quick ? 2 : 40;
 	double a, b, c, d, a50, b50, c50, d50;
+	struct p4_tail tail = { 0 };
 	char size[16];
 
-	a = run_p4_one(small, 1, rounds, &a50, "p4_small");
-	b = run_p4_one(big, 1, rounds, &b50, "p4_big");
-	c = run_p4_one(small, 2, rounds2, &c50, NULL);
-	d = run_p4_one(big, 2, rounds2, &d50, NULL);
+	a = run_p4_one(small, 1, reloads, &a50, "p4_small", NULL);
+	b = run_p4_one(big, 1, reloads, &b50, "p4_big", &tail);
 	size_name(size, sizeof(size), big);
+	p4_print_tail(&tail, "p4", size);
+	c = run_p4_one(small, 2, reloads2, &c50, NULL, NULL);
+	d = run_p4_one(big, 2, reloads2, &d50, NULL, NULL);
 	add_row("P4 vCPU stall p99 after zap_all", size, b / 1e3, a / 1e3, 2, "us", false);
 	add_row("P4 vCPU stall p50 after zap_all", size, b50 / 1e3, a50 / 1e3, 0, "us", false);
 	add_row("P4 stall p99, 2 vCPUs on 1 free CPU", size, d / 1e3, c / 1e3, 0, "us", false);

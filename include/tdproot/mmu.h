@@ -276,13 +276,15 @@ u64 tdpr_client_tlb_gen(const struct tdpr_client *c);
 
 /**
  * tdpr_client_stall_end() - End the stall of a client that just made an access.
+ * @vm: the VM.
  * @c: the client.
  *
- * Return: when the oldest reload request not yet followed by an access was
- * made (ktime_get_ns()), or 0 if there is none; the next call returns 0
+ * If a reload request was seen since the client's last access, the time
+ * since the oldest such request was made goes to the VM's vcpu_stall
+ * histogram and the tdproot_vcpu_stall event; the next call records nothing
  * until another reload request is seen.
  */
-u64 tdpr_client_stall_end(struct tdpr_client *c);
+void tdpr_client_stall_end(struct tdpr_vm *vm, struct tdpr_client *c);
 
 /**
  * tdpr_tlb_check() - Check that a cached translation is still usable.
