@@ -294,6 +294,8 @@ void tdpr_backing_zap_check(struct tdpr_vm *vm, u64 gfn, u64 pfn)
 	u64 frame, stamp, s;
 	const char *what;
 
+	/* Only zaps check, and every zap holds mmu_lock. */
+	lockdep_assert_held(&vm->mmu_lock);
 	if (xa_empty(&vm->moved) || !pfn_valid(pfn))
 		return;
 	frame = tdpr_backing_frame(vm, gfn);
