@@ -202,6 +202,9 @@ int tdpr_backing_move(struct tdpr_vm *vm, u64 frame)
 	WRITE_ONCE(op[0], stamp ^ TDPR_STAMP_RETIRED);
 	smp_mb();	/* retire, then copy: pairs with tdpr_backing_check()'s */
 	atomic64_set((atomic64_t *)page_address(new) + 1, atomic64_read((atomic64_t *)op + 1));
+	/* The rest of the page is guest data too (a hardware vCPU's program, its log). */
+	memcpy(page_address(new) + TDPR_BACKING_DATA, (void *)op + TDPR_BACKING_DATA,
+	       PAGE_SIZE - TDPR_BACKING_DATA);
 
 	if (single) {
 		struct page **slot = &vm->retired[vm->retired_next++ % TDPR_RETIRED_KEPT];
@@ -354,6 +357,70 @@ bad:
 	WARN_ONCE(1, "vm %s: gfn 0x%llx (frame 0x%llx) translated to pfn 0x%llx: %s\n",
 		  vm->name, gfn, frame, pfn, what);
 	return false;
+}
+
+bool tdpr_backing_check_guest(struct tdpr_vm *vm, u64 gfn, bool write, u64 seen, u32 after)
+{
+	u64 frame = tdpr_backing_frame(vm, gfn);
+	u64 stamp = tdpr_stamp(vm, frame);
+	const char *what;
+
+	if (seen == (stamp ^ TDPR_STAMP_RETIRED)) {
+		what = write ? "a page migrate retired, and wrote it" : "a page migrate retired";
+		goto bad;
+	}
+	if (seen != stamp) {
+		what = "not its backing page";
+		goto bad;
+	}
+	if (!write && (u64)after << 32 >> TDPR_DATA_TAG_SHIFT != tdpr_data_tag(frame)) {
+		what = "a page holding another frame's data";
+		goto bad;
+	}
+	if (write && after != upper_32_bits(stamp)) {
+		what = "a page migrate retired while the write was done: the write is lost";
+		goto bad;
+	}
+	return true;
+bad:
+	tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
+	WARN_ONCE(1, "vm %s: the guest's %s of gfn 0x%llx (frame 0x%llx) found stamp 0x%llx: %s\n",
+		  vm->name, write ? "write" : "read", gfn, frame, seen, what);
+	return false;
+}
+
+/* @off and @len inside the page, past the words the backing owns. */
+static struct page *tdpr_guest_page(struct tdpr_vm *vm, u64 gfn, unsigned int off, size_t len)
+{
+	lockdep_assert_held(&vm->migrate_mutex);
+	if (WARN_ON_ONCE(gfn >= vm->nr_gfns || off < TDPR_BACKING_DATA || off > PAGE_SIZE ||
+			 len > PAGE_SIZE - off))
+		return NULL;
+	return tdpr_frame_page(vm, tdpr_backing_frame(vm, gfn));
+}
+
+int tdpr_backing_write(struct tdpr_vm *vm, u64 gfn, unsigned int off, const void *src, size_t len)
+{
+	struct page *page;
+
+	mutex_lock(&vm->migrate_mutex);
+	page = tdpr_guest_page(vm, gfn, off, len);
+	if (page)
+		memcpy(page_address(page) + off, src, len);
+	mutex_unlock(&vm->migrate_mutex);
+	return page ? 0 : -EINVAL;
+}
+
+int tdpr_backing_read(struct tdpr_vm *vm, u64 gfn, unsigned int off, void *dst, size_t len)
+{
+	struct page *page;
+
+	mutex_lock(&vm->migrate_mutex);
+	page = tdpr_guest_page(vm, gfn, off, len);
+	if (page)
+		memcpy(dst, page_address(page) + off, len);
+	mutex_unlock(&vm->migrate_mutex);
+	return page ? 0 : -EINVAL;
 }
 
 bool tdpr_range_ok(struct tdpr_vm *vm, u64 gfn, u64 nr)

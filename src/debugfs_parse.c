@@ -159,16 +159,17 @@ bool tdpr_name_ok(const char *name)
 	return true;
 }
 
-enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_AD, K_NR };
+enum { K_MEM, K_BACKING, K_FORMAT, K_LEVELS, K_POLICY, K_HUGE, K_AD, K_VCPU, K_NR };
 
 static const char *const tdpr_create_keys[K_NR] = {
-	"mem", "backing", "format", "levels", "policy", "huge", "ad",
+	"mem", "backing", "format", "levels", "policy", "huge", "ad", "vcpu",
 };
 
 static const char *const tdpr_policy_names[TDPR_POLICY_NR] = { "seed", "pinned" };
 static const char *const tdpr_huge_names[] = { NULL, "4k", "2m", "1g" };
 static const char *const tdpr_level_names[] = { "4", "5" };
 static const char *const tdpr_ad_names[] = { "0", "1" };
+static const char *const tdpr_vcpu_names[] = { "sim", "svm" };
 
 int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 {
@@ -222,6 +223,11 @@ int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 			v = tdpr_parse_choice(val, tdpr_ad_names, ARRAY_SIZE(tdpr_ad_names));
 			p->ad = v == 1;
 			want = "0 or 1";
+			break;
+		case K_VCPU:
+			v = tdpr_parse_choice(val, tdpr_vcpu_names, ARRAY_SIZE(tdpr_vcpu_names));
+			p->svm = v == 1;
+			want = "sim or svm";
 			break;
 		default:
 			return -EINVAL;	/* tdpr_parse_kv() said why */

@@ -47,6 +47,9 @@ static void tdpr_guest_teardown(struct tdpr_guest *g)
 	if (g->vm)
 		tdpr_vm_destroy(g->vm);
 	g->vm = NULL;
+	if (g->svm)
+		tdpr_svm_vm_put();
+	g->svm = false;
 }
 
 /* Tear down and free a guest already off the list. */
@@ -76,6 +79,11 @@ static int tdpr_create_check(char *buf, char **name, struct tdpr_vm_params *para
 	ret = tdpr_parse_create(buf, *name, params);
 	if (ret)
 		return ret;
+	if (params->svm) {
+		ret = tdpr_svm_vm_check(params, *name);
+		if (ret)
+			return ret;
+	}
 	return tdpr_vm_params_check(params, *name);
 }
 
@@ -96,6 +104,12 @@ int tdpr_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdpr_g
 		goto unlock;
 	}
 	strscpy(g->name, name, sizeof(g->name));
+	if (params.svm) {
+		ret = tdpr_svm_vm_get(name);
+		if (ret)
+			goto fail;
+		g->svm = true;
+	}
 
 	g->vm = tdpr_vm_create(&params, name);
 	if (IS_ERR(g->vm)) {
@@ -103,7 +117,7 @@ int tdpr_guest_create(char *buf, size_t nr_files, int (*add_files)(struct tdpr_g
 		g->vm = NULL;
 		goto fail;
 	}
-	g->vcpus = tdpr_vcpus_create(g->vm, name);
+	g->vcpus = tdpr_vcpus_create(g->vm, name, params.svm);
 	if (!g->vcpus) {
 		ret = -ENOMEM;
 		goto fail;

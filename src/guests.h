@@ -11,6 +11,8 @@
 #include <tdproot/mmu.h>
 #include <tdproot/vcpu.h>
 
+#include "vcpu_svm.h"
+
 struct dentry;
 struct tdpr_file_op;
 
@@ -27,6 +29,7 @@ struct tdpr_guest {
 	struct tdpr_vcpus *vcpus;
 	struct dentry *dir;
 	bool dying;			/* a destroy is tearing it down */
+	bool svm;			/* holds SVM on (vcpu=svm) */
 	struct tdpr_file files[];
 };
 

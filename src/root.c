@@ -277,6 +277,11 @@ again:
 	return root;
 }
 
+phys_addr_t tdpr_root_hpa(struct tdpr_root *root)
+{
+	return virt_to_phys(root->pt);
+}
+
 void tdpr_root_release(struct tdpr_vm *vm, struct tdpr_root *root)
 {
 	struct tdpr_lock lk;

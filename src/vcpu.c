@@ -19,6 +19,8 @@
 
 #include <tdproot/vcpu.h>
 
+#include "vcpu_svm.h"
+
 #define TDPR_TLB_SIZE		64
 #define TDPR_BATCH		256
 #define TDPR_HOT_FRAMES		512
@@ -45,6 +47,7 @@ struct tdpr_vcpu {
 	struct task_struct *task;
 	struct tdpr_client *client;
 	struct tdpr_root *root;		/* referenced, or NULL */
+	struct tdpr_svm_vcpu *sv;	/* vcpu=svm: the CPU runs the guest */
 	struct tdpr_pt_cache cache;
 	int as_id;
 	u64 rng;
@@ -57,6 +60,7 @@ struct tdpr_vcpus {
 	struct tdpr_vm *vm;
 	char name[TDPR_NAME_MAX];
 	struct mutex lock;		/* serialises starting and stopping */
+	bool svm;			/* vcpu=svm */
 	unsigned int nr;
 	struct tdpr_vcpu *vcpu[TDPR_MAX_VCPUS];
 	/* The workload: written under lock, read by vCPUs with READ_ONCE. */
@@ -114,6 +118,8 @@ static bool tdpr_vcpu_handle_requests(struct tdpr_vcpu *v)
 		tdpr_vcpu_reload(v);
 	if (reqs & TDPR_REQ_FLUSH) {
 		tdpr_tlb_flush(v);
+		if (v->sv)
+			tdpr_svm_vcpu_flush(v->sv);
 		tdpr_stat_inc(tdpr_vm_stats(v->vm), TDPR_STAT_tlb_flushes);
 	}
 	tdpr_client_done(v->vm, v->client, reqs);
@@ -205,6 +211,32 @@ static int tdpr_vcpu_access(struct tdpr_vcpu *v, enum tdpr_pattern pattern,
 	return 0;
 }
 
+/*
+ * vcpu=svm: one VMRUN and its exit. The exits that need the lifecycle are
+ * the software walk's: a fault the root cannot take, an invalidation in
+ * the way. A guest that stopped is started again after a pause (its
+ * failure is already counted).
+ */
+static void tdpr_vcpu_guest(struct tdpr_vcpu *v, const struct tdpr_workload *wl)
+{
+	int ret = tdpr_svm_vcpu_run(v->sv, v->root, wl, &v->cache);
+
+	if (ret > 0) {
+		tdpr_stat_add(tdpr_vm_stats(v->vm), TDPR_STAT_accesses, ret);
+		tdpr_client_stall_end(v->vm, v->client);
+	} else if (ret == -EBUSY) {
+		tdpr_vcpu_handle_requests(v);
+	} else if (ret == -EAGAIN) {
+		if (!tdpr_vcpu_handle_requests(v))
+			tdpr_vcpu_reload(v);
+	} else if (ret == -EIO) {
+		tdpr_svm_vcpu_reset(v->sv);
+		msleep_interruptible(10);
+	} else if (ret < 0) {
+		msleep_interruptible(10);
+	}
+}
+
 static bool tdpr_vcpu_idle_wake(struct tdpr_vcpu *v)
 {
 	return kthread_should_stop() || tdpr_client_pending(v->vm, v->client) ||
@@ -238,6 +270,15 @@ static int tdpr_vcpu_thread(void *data)
 			continue;
 		}
 
+		if (v->sv) {
+			struct tdpr_workload now = {
+				.pattern = pattern, .write_pct = write_pct,
+			};
+
+			tdpr_vcpu_guest(v, &now);
+			cond_resched();
+			continue;
+		}
 		while (done < TDPR_BATCH && v->root && !need_resched()) {
 			ret = tdpr_vcpu_access(v, pattern, write_pct);
 			if (ret < 0)
@@ -252,13 +293,14 @@ static int tdpr_vcpu_thread(void *data)
 	return 0;
 }
 
-struct tdpr_vcpus *tdpr_vcpus_create(struct tdpr_vm *vm, const char *name)
+struct tdpr_vcpus *tdpr_vcpus_create(struct tdpr_vm *vm, const char *name, bool svm)
 {
 	struct tdpr_vcpus *vs = kzalloc(sizeof(*vs), GFP_KERNEL);
 
 	if (!vs)
 		return NULL;
 	vs->vm = vm;
+	vs->svm = svm;
 	strscpy(vs->name, name, sizeof(vs->name));
 	mutex_init(&vs->lock);
 	vs->wl.pattern = TDPR_PATTERN_IDLE;
@@ -276,16 +318,25 @@ static struct tdpr_vcpu *tdpr_vcpu_start(struct tdpr_vcpus *vs, unsigned int idx
 	v->rng = 0x9E3779B97F4A7C15ULL * (idx + 1);
 	v->next_flip = jiffies;
 	tdpr_tlb_flush(v);
+	if (vs->svm) {
+		v->sv = tdpr_svm_vcpu_create(v->vm, idx);
+		if (!v->sv) {
+			kfree(v);
+			return NULL;
+		}
+	}
 
 	/* Registered before it runs: no request made from now on is missed. */
 	v->client = tdpr_client_register(v->vm);
 	if (!v->client) {
+		tdpr_svm_vcpu_free(v->sv);
 		kfree(v);
 		return NULL;
 	}
 	v->task = kthread_create(tdpr_vcpu_thread, v, "tdproot/%s/%u", vs->name, idx);
 	if (IS_ERR(v->task)) {
 		tdpr_client_unregister(v->vm, v->client);
+		tdpr_svm_vcpu_free(v->sv);
 		kfree(v);
 		return NULL;
 	}
@@ -300,6 +351,7 @@ static void tdpr_vcpu_stop(struct tdpr_vcpu *v)
 	tdpr_vcpu_put_root(v);
 	tdpr_pt_cache_free(&v->cache);
 	tdpr_client_unregister(v->vm, v->client);
+	tdpr_svm_vcpu_free(v->sv);
 	kfree(v);
 }
 

@@ -47,7 +47,7 @@ info "layering: no file includes the header of, or calls, a higher layer"
 # A file may use its own layer and those below; the headers of include/tdproot
 # are the API and belong to no layer. A new file must be added here.
 declare -A layer=(
-	[pr_fmt]=0 [stats]=0 [fail]=0 [race]=0 [lock]=0 [trace]=0 [tdproot_trace]=0
+	[pr_fmt]=0 [stats]=0 [fail]=0 [race]=0 [lock]=0 [trace]=0 [tdproot_trace]=0 [svm]=0
 	[spte]=1
 	[walk]=2
 	[mmu_internal]=3 [pt]=3 [backing]=3 [bench]=3
@@ -56,7 +56,7 @@ declare -A layer=(
 	[fault]=6 [translate]=6 [populate]=6 [invalidate]=6
 	[requests]=7
 	[vm]=8
-	[vcpu]=9
+	[vcpu]=9 [vcpu_svm]=9
 	[debugfs_parse]=10
 	[guests]=11
 	[debugfs]=12

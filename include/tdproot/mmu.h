@@ -43,6 +43,7 @@ struct tdpr_vm_params {
 	enum tdpr_policy policy;
 	int leaf_level;		/* TDPR_PG_LEVEL_4K, _2M or _1G */
 	bool ad;		/* the walker sets accessed/dirty bits (EPT: ad=0 turns them off) */
+	bool svm;		/* vcpu=svm: the CPU walks the roots (the vCPU layer's) */
 };
 
 /**
@@ -389,5 +390,62 @@ int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool wri
  * Return: true if the access was sound.
  */
 bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write);
+
+/*
+ * The first two words of every backing page are the frame's stamp and its
+ * data word (tag and write count); guest data may follow from here.
+ */
+#define TDPR_BACKING_DATA	16
+
+/**
+ * tdpr_backing_check_guest() - Check what a hardware guest read from a frame.
+ * @vm: the VM.
+ * @gfn: the guest frame the guest accessed.
+ * @write: the guest counted a write in the frame's data word.
+ * @seen: the stamp (word 0) the guest read before.
+ * @after: for a write, the upper half of the stamp read after it; for a
+ *         read, the upper half of the data word.
+ *
+ * The guest's view of what tdpr_backing_check() checks on a software walk:
+ * the stamp of the frame's backing page, not a retired page's, the frame's
+ * own data, and a write that migrate did not lose.
+ *
+ * Return: true if the access was sound; else integrity_errors is bumped.
+ */
+bool tdpr_backing_check_guest(struct tdpr_vm *vm, u64 gfn, bool write, u64 seen, u32 after);
+
+/**
+ * tdpr_backing_write() - Write into a guest frame's backing page.
+ * @vm: the VM.
+ * @gfn: the guest frame.
+ * @off: the offset in the page, at least TDPR_BACKING_DATA.
+ * @src: the bytes.
+ * @len: how many, inside the page.
+ *
+ * Serialised against migrate, which copies the whole page.
+ *
+ * Return: 0 or -EINVAL (out of range, and a warning).
+ */
+int tdpr_backing_write(struct tdpr_vm *vm, u64 gfn, unsigned int off, const void *src, size_t len);
+
+/**
+ * tdpr_backing_read() - Read from a guest frame's backing page.
+ * @vm: the VM.
+ * @gfn: the guest frame.
+ * @off: the offset in the page, at least TDPR_BACKING_DATA.
+ * @dst: where to.
+ * @len: how many, inside the page.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int tdpr_backing_read(struct tdpr_vm *vm, u64 gfn, unsigned int off, void *dst, size_t len);
+
+/**
+ * tdpr_root_hpa() - The physical address of a root's top table.
+ * @root: a root the caller holds a reference to.
+ *
+ * Return: what a CPU's nested-paging root pointer (nCR3) takes.
+ */
+phys_addr_t tdpr_root_hpa(struct tdpr_root *root);
 
 #endif /* _TDPROOT_MMU_H */

@@ -35,10 +35,12 @@ struct tdpr_vcpus;
  * tdpr_vcpus_create() - Create an empty set of vCPUs for @vm, idle workload.
  * @vm: the VM.
  * @name: VM name, for thread names.
+ * @svm: the vCPUs run a guest on the CPU (vcpu=svm, see vcpu_svm.h), not the
+ *       software walker.
  *
  * Return: the set or NULL.
  */
-struct tdpr_vcpus *tdpr_vcpus_create(struct tdpr_vm *vm, const char *name);
+struct tdpr_vcpus *tdpr_vcpus_create(struct tdpr_vm *vm, const char *name, bool svm);
 
 /**
  * tdpr_vcpus_destroy() - Stop every vCPU and free the set.

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AMD SVM for tdproot's hardware vCPUs (svm.h). The VMCB is addressed by the
+ * offsets of APM vol. 2, appendix B; only the fields a flat 32-bit guest
+ * with nested paging needs are written. SVM is switched on on every online
+ * CPU by the first user and off by the last; a CPU that comes online in
+ * between is switched on the first time a vCPU runs there.
+ */
+
+#include <linux/bits.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+#include <asm/cpufeature.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+
+#include "svm.h"
+
+/* Control area (offset 0). */
+#define VMCB_INTERCEPT_CR	0x000
+#define VMCB_INTERCEPT_EXC	0x008
+#define VMCB_INTERCEPT_MISC1	0x00c
+#define VMCB_INTERCEPT_MISC2	0x010
+#define VMCB_IOPM_BASE		0x040
+#define VMCB_MSRPM_BASE		0x048
+#define VMCB_ASID		0x058
+#define VMCB_TLB_CONTROL	0x05c
+#define VMCB_INT_CTL		0x060
+#define VMCB_EXITCODE		0x070
+#define VMCB_EXITINFO1		0x078
+#define VMCB_EXITINFO2		0x080
+#define VMCB_NP_ENABLE		0x090
+#define VMCB_EVENTINJ		0x0a8
+#define VMCB_NCR3		0x0b0
+#define VMCB_CLEAN		0x0c0
+
+/* State save area (offset 0x400). */
+#define VMCB_ES			0x400
+#define VMCB_CS			0x410
+#define VMCB_SS			0x420
+#define VMCB_DS			0x430
+#define VMCB_GDTR		0x460
+#define VMCB_IDTR		0x480
+#define VMCB_CPL		0x4cb
+#define VMCB_EFER		0x4d0
+#define VMCB_CR4		0x548
+#define VMCB_CR3		0x550
+#define VMCB_CR0		0x558
+#define VMCB_DR7		0x560
+#define VMCB_DR6		0x568
+#define VMCB_RFLAGS		0x570
+#define VMCB_RIP		0x578
+#define VMCB_RSP		0x5d8
+#define VMCB_RAX		0x5f8
+#define VMCB_G_PAT		0x668
+
+/* Intercept vector 3 (MISC1) and 4 (MISC2) bits. */
+#define MISC1_INTR		BIT(0)
+#define MISC1_NMI		BIT(1)
+#define MISC1_SMI		BIT(2)
+#define MISC1_INIT		BIT(3)
+#define MISC1_CPUID		BIT(18)
+#define MISC1_INVD		BIT(22)
+#define MISC1_HLT		BIT(24)
+#define MISC1_IOIO_PROT		BIT(27)
+#define MISC1_MSR_PROT		BIT(28)
+#define MISC1_SHUTDOWN		BIT(31)
+#define MISC2_VMRUN		BIT(0)
+#define MISC2_VMMCALL		BIT(1)
+#define MISC2_VMLOAD		BIT(2)
+#define MISC2_VMSAVE		BIT(3)
+#define MISC2_STGI		BIT(4)
+#define MISC2_CLGI		BIT(5)
+#define MISC2_SKINIT		BIT(6)
+
+#define INT_CTL_V_INTR_MASKING	BIT(24)
+#define TLB_CONTROL_FLUSH_ALL	1
+#define TLB_CONTROL_FLUSH_ASID	3
+
+/* Segment attributes: type, S, DPL 0, P, D/B, G. */
+#define SEG_CODE32		0xc9b
+#define SEG_DATA32		0xc93
+
+#define MSR_VM_CR_SVMDIS	BIT_ULL(4)
+#define CPUID_SVM_NP		BIT(0)		/* 0x8000000a EDX */
+#define CPUID_SVM_FLUSH_ASID	BIT(6)
+
+/* IOPM is 12 KiB, MSRPM 8 KiB; all ones: every port and MSR is intercepted. */
+#define IOPM_ORDER		2
+#define MSRPM_ORDER		1
+
+struct tdpr_svm {
+	struct page *vmcb;
+	int last_cpu;
+};
+
+static DEFINE_MUTEX(tdpr_svm_lock);	/* users, the bitmaps, switching on and off */
+static unsigned int tdpr_svm_users;
+static struct page *tdpr_svm_iopm, *tdpr_svm_msrpm;
+static DEFINE_PER_CPU(struct page *, tdpr_svm_hsave);
+static DEFINE_PER_CPU(bool, tdpr_svm_on);
+static bool tdpr_svm_flush_by_asid;
+
+static void *vmcb_field(struct tdpr_svm *s, unsigned int off)
+{
+	return page_address(s->vmcb) + off;
+}
+
+#define VMCB_W(s, off, type, val)	(*(type *)vmcb_field(s, off) = (val))
+#define VMCB_R(s, off, type)		(*(type *)vmcb_field(s, off))
+
+int tdpr_svm_check(const char *who, int *npt_levels)
+{
+	u64 vm_cr;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM) ||
+	    !(cpuid_edx(0x8000000a) & CPUID_SVM_NP)) {
+		pr_warn_ratelimited("%s: vcpu=svm needs a CPU with SVM and nested paging\n", who);
+		return -ENODEV;
+	}
+	rdmsrl(MSR_VM_CR, vm_cr);
+	if (vm_cr & MSR_VM_CR_SVMDIS) {
+		pr_warn_ratelimited("%s: vcpu=svm: SVM is disabled by the firmware (VM_CR.SVMDIS)\n",
+				    who);
+		return -ENODEV;
+	}
+	*npt_levels = pgtable_l5_enabled() ? 5 : 4;
+	return 0;
+}
+
+u32 tdpr_svm_nr_asids(void)
+{
+	return cpuid_ebx(0x8000000a);
+}
+
+/* On this CPU, with preemption off; false if someone else owns SVM here. */
+static bool tdpr_svm_cpu_on(void)
+{
+	u64 efer;
+
+	if (this_cpu_read(tdpr_svm_on))
+		return true;
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		return false;
+	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(this_cpu_read(tdpr_svm_hsave)));
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	this_cpu_write(tdpr_svm_on, true);
+	return true;
+}
+
+static void tdpr_svm_cpu_on_ipi(void *busy)
+{
+	if (!tdpr_svm_cpu_on())
+		atomic_inc(busy);
+}
+
+static void tdpr_svm_cpu_off(void *unused)
+{
+	u64 efer;
+
+	if (!this_cpu_read(tdpr_svm_on))
+		return;
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	this_cpu_write(tdpr_svm_on, false);
+}
+
+static void tdpr_svm_free_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (per_cpu(tdpr_svm_hsave, cpu))
+			__free_page(per_cpu(tdpr_svm_hsave, cpu));
+		per_cpu(tdpr_svm_hsave, cpu) = NULL;
+	}
+	if (tdpr_svm_iopm)
+		__free_pages(tdpr_svm_iopm, IOPM_ORDER);
+	if (tdpr_svm_msrpm)
+		__free_pages(tdpr_svm_msrpm, MSRPM_ORDER);
+	tdpr_svm_iopm = NULL;
+	tdpr_svm_msrpm = NULL;
+}
+
+static int tdpr_svm_alloc_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		per_cpu(tdpr_svm_hsave, cpu) = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!per_cpu(tdpr_svm_hsave, cpu))
+			return -ENOMEM;
+	}
+	tdpr_svm_iopm = alloc_pages(GFP_KERNEL, IOPM_ORDER);
+	tdpr_svm_msrpm = alloc_pages(GFP_KERNEL, MSRPM_ORDER);
+	if (!tdpr_svm_iopm || !tdpr_svm_msrpm)
+		return -ENOMEM;
+	memset(page_address(tdpr_svm_iopm), 0xff, PAGE_SIZE << IOPM_ORDER);
+	memset(page_address(tdpr_svm_msrpm), 0xff, PAGE_SIZE << MSRPM_ORDER);
+	return 0;
+}
+
+int tdpr_svm_get(const char *who)
+{
+	atomic_t busy = ATOMIC_INIT(0);
+	int ret = 0;
+
+	mutex_lock(&tdpr_svm_lock);
+	if (tdpr_svm_users++)
+		goto out;
+	ret = tdpr_svm_alloc_pages();
+	if (ret) {
+		pr_warn_ratelimited("%s: vcpu=svm: no memory for the SVM save areas\n", who);
+		goto fail;
+	}
+	tdpr_svm_flush_by_asid = cpuid_edx(0x8000000a) & CPUID_SVM_FLUSH_ASID;
+	cpus_read_lock();
+	on_each_cpu(tdpr_svm_cpu_on_ipi, &busy, 1);
+	if (atomic_read(&busy)) {
+		on_each_cpu(tdpr_svm_cpu_off, NULL, 1);
+		cpus_read_unlock();
+		pr_warn_ratelimited("%s: vcpu=svm: SVM is in use by another hypervisor (EFER.SVME set, kvm_amd loaded?)\n",
+				    who);
+		ret = -EBUSY;
+		goto fail;
+	}
+	cpus_read_unlock();
+	goto out;
+fail:
+	tdpr_svm_free_pages();
+	tdpr_svm_users--;
+out:
+	mutex_unlock(&tdpr_svm_lock);
+	return ret;
+}
+
+void tdpr_svm_put(void)
+{
+	mutex_lock(&tdpr_svm_lock);
+	if (!WARN_ON_ONCE(!tdpr_svm_users) && !--tdpr_svm_users) {
+		cpus_read_lock();
+		on_each_cpu(tdpr_svm_cpu_off, NULL, 1);
+		cpus_read_unlock();
+		tdpr_svm_free_pages();
+	}
+	mutex_unlock(&tdpr_svm_lock);
+}
+
+static void tdpr_svm_seg(struct tdpr_svm *s, unsigned int off, u16 attrib)
+{
+	VMCB_W(s, off, u16, 0);			/* selector */
+	VMCB_W(s, off + 2, u16, attrib);
+	VMCB_W(s, off + 4, u32, attrib ? 0xffffffff : 0);
+	VMCB_W(s, off + 8, u64, 0);		/* base */
+}
+
+struct tdpr_svm *tdpr_svm_alloc(u32 asid)
+{
+	struct tdpr_svm *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->vmcb = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!s->vmcb) {
+		kfree(s);
+		return NULL;
+	}
+	s->last_cpu = -1;
+
+	/* Every exception, and everything a flat workload never does, exits. */
+	VMCB_W(s, VMCB_INTERCEPT_EXC, u32, 0xffffffff);
+	VMCB_W(s, VMCB_INTERCEPT_MISC1, u32, MISC1_INTR | MISC1_NMI | MISC1_SMI | MISC1_INIT |
+	       MISC1_CPUID | MISC1_INVD | MISC1_HLT | MISC1_IOIO_PROT | MISC1_MSR_PROT |
+	       MISC1_SHUTDOWN);
+	VMCB_W(s, VMCB_INTERCEPT_MISC2, u32, MISC2_VMRUN | MISC2_VMMCALL | MISC2_VMLOAD |
+	       MISC2_VMSAVE | MISC2_STGI | MISC2_CLGI | MISC2_SKINIT);
+	VMCB_W(s, VMCB_IOPM_BASE, u64, page_to_phys(tdpr_svm_iopm));
+	VMCB_W(s, VMCB_MSRPM_BASE, u64, page_to_phys(tdpr_svm_msrpm));
+	VMCB_W(s, VMCB_ASID, u32, asid);
+	/* Physical interrupts exit the guest whatever its IF. */
+	VMCB_W(s, VMCB_INT_CTL, u32, INT_CTL_V_INTR_MASKING);
+	VMCB_W(s, VMCB_NP_ENABLE, u64, 1);
+
+	/* Flat 32-bit protected mode, no paging: a linear address is a GPA. */
+	tdpr_svm_seg(s, VMCB_ES, SEG_DATA32);
+	tdpr_svm_seg(s, VMCB_CS, SEG_CODE32);
+	tdpr_svm_seg(s, VMCB_SS, SEG_DATA32);
+	tdpr_svm_seg(s, VMCB_DS, SEG_DATA32);
+	tdpr_svm_seg(s, VMCB_GDTR, 0);
+	tdpr_svm_seg(s, VMCB_IDTR, 0);
+	VMCB_W(s, VMCB_CPL, u8, 0);
+	VMCB_W(s, VMCB_EFER, u64, EFER_SVME);
+	VMCB_W(s, VMCB_CR0, u64, X86_CR0_PE | X86_CR0_ET | X86_CR0_NE);
+	VMCB_W(s, VMCB_CR3, u64, 0);
+	VMCB_W(s, VMCB_CR4, u64, 0);
+	VMCB_W(s, VMCB_DR7, u64, 0x400);
+	VMCB_W(s, VMCB_DR6, u64, 0xffff0ff0);
+	VMCB_W(s, VMCB_RFLAGS, u64, X86_EFLAGS_FIXED);
+	VMCB_W(s, VMCB_G_PAT, u64, 0x0007040600070406ULL);
+	return s;
+}
+
+void tdpr_svm_free(struct tdpr_svm *s)
+{
+	if (!s)
+		return;
+	__free_page(s->vmcb);
+	kfree(s);
+}
+
+void tdpr_svm_set_entry(struct tdpr_svm *s, u32 rip, u32 rsp, u32 rax)
+{
+	VMCB_W(s, VMCB_RIP, u64, rip);
+	VMCB_W(s, VMCB_RSP, u64, rsp);
+	VMCB_W(s, VMCB_RAX, u64, rax);
+}
+
+u64 tdpr_svm_rip(struct tdpr_svm *s)
+{
+	return VMCB_R(s, VMCB_RIP, u64);
+}
+
+void tdpr_svm_set_rip(struct tdpr_svm *s, u64 rip)
+{
+	VMCB_W(s, VMCB_RIP, u64, rip);
+}
+
+u32 tdpr_svm_rsp(struct tdpr_svm *s)
+{
+	return VMCB_R(s, VMCB_RSP, u64);
+}
+
+void tdpr_svm_set_rsp(struct tdpr_svm *s, u32 rsp)
+{
+	VMCB_W(s, VMCB_RSP, u64, rsp);
+}
+
+/* svm_vmrun.S */
+void tdpr_svm_vmrun(u64 vmcb_pa, struct tdpr_svm_regs *regs);
+
+u64 tdpr_svm_run(struct tdpr_svm *s, struct tdpr_svm_regs *regs, u64 ncr3, bool flush,
+		 u64 *info1, u64 *info2)
+{
+	int cpu = smp_processor_id();
+	u8 tlb = 0;
+
+	lockdep_assert_preemption_disabled();
+	if (!tdpr_svm_cpu_on())
+		return TDPR_SVM_EXIT_INVALID;
+	/* This ASID may hold translations of an older root on this CPU. */
+	if (flush || cpu != s->last_cpu)
+		tlb = tdpr_svm_flush_by_asid ? TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+	s->last_cpu = cpu;
+	VMCB_W(s, VMCB_TLB_CONTROL, u8, tlb);
+	VMCB_W(s, VMCB_NCR3, u64, ncr3);
+	VMCB_W(s, VMCB_EVENTINJ, u64, 0);
+	VMCB_W(s, VMCB_CLEAN, u32, 0);	/* nothing cached: every field is read */
+
+	local_irq_disable();
+	asm volatile("clgi" ::: "memory");
+	tdpr_svm_vmrun(page_to_phys(s->vmcb), regs);
+	asm volatile("stgi" ::: "memory");
+	local_irq_enable();
+
+	*info1 = VMCB_R(s, VMCB_EXITINFO1, u64);
+	*info2 = VMCB_R(s, VMCB_EXITINFO2, u64);
+	return VMCB_R(s, VMCB_EXITCODE, u64);
+}

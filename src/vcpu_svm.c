@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcpu=svm: the CPU, not tdproot's walker, translates the guest's accesses
+ * through the vCPU's root, loaded as the nested page table (nCR3). The guest
+ * is svm_guest.S, copied into a frame the VM reserves; each vCPU logs its
+ * accesses in a frame of its own, which the host checks when the guest
+ * reports a full log with VMMCALL. A nested page fault enters tdproot's
+ * fault path as a software vCPU's walk failure does.
+ *
+ * Guest memory, top down: one log frame per possible vCPU, the program's
+ * frame below them; the workload covers the frames underneath. Guest
+ * frames alias the backing (gfn modulo the pool), and the guest touches
+ * only the first two words of workload frames, so the program and the logs
+ * live past TDPR_BACKING_DATA in their frames.
+ */
+
+#include <linux/idr.h>
+#include <linux/preempt.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+#include "svm.h"
+#include "vcpu_svm.h"
+
+/* Where the program and the records start in their frames. */
+#define TDPR_SVM_CODE_OFF	64
+#define TDPR_SVM_LOG_OFF	64
+#define TDPR_SVM_RECORD		16
+#define TDPR_SVM_LOG_RECORDS	((PAGE_SIZE - TDPR_SVM_LOG_OFF) / TDPR_SVM_RECORD)
+#define TDPR_SVM_REC_WRITE	BIT(31)
+#define TDPR_VMMCALL_LEN	3
+
+extern const u8 tdpr_svm_guest_start[], tdpr_svm_guest_end[];
+
+static DEFINE_IDA(tdpr_svm_asids);
+
+struct tdpr_svm_vcpu {
+	struct tdpr_vm *vm;
+	struct tdpr_svm *svm;
+	struct tdpr_svm_regs regs;
+	unsigned int idx;
+	u32 asid;
+	u64 code_gfn, log_gfn, work_gfns;
+	phys_addr_t last_ncr3;
+	bool flush;
+	u32 rec[TDPR_SVM_LOG_RECORDS][TDPR_SVM_RECORD / sizeof(u32)];
+};
+
+int tdpr_svm_vm_check(const struct tdpr_vm_params *p, const char *name)
+{
+	int levels, ret;
+
+	if (p->format != TDPR_FMT_NPT) {
+		pr_warn_ratelimited("create %s: vcpu=svm needs format=npt: the CPU walks NPT roots\n",
+				    name);
+		return -EINVAL;
+	}
+	ret = tdpr_svm_check(name, &levels);
+	if (ret)
+		return ret;
+	if (p->levels != levels) {
+		pr_warn_ratelimited("create %s: vcpu=svm: this CPU walks %d-level nested page tables, not levels=%d\n",
+				    name, levels, p->levels);
+		return -EINVAL;
+	}
+	if (p->mem_bytes > SZ_4G || p->mem_bytes < SZ_1M || p->backing_bytes < SZ_1M) {
+		pr_warn_ratelimited("create %s: vcpu=svm: the flat 32-bit guest needs 1M..4G of memory and 1M of backing\n",
+				    name);
+		return -EINVAL;
+	}
+	if (p->leaf_level > TDPR_PG_LEVEL_2M) {
+		pr_warn_ratelimited("create %s: vcpu=svm: huge=1g leaves wrap inside a smaller block, which only the software walker can do\n",
+				    name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tdpr_svm_vm_get(const char *name)
+{
+	return tdpr_svm_get(name);
+}
+
+void tdpr_svm_vm_put(void)
+{
+	tdpr_svm_put();
+}
+
+void tdpr_svm_vcpu_reset(struct tdpr_svm_vcpu *sv)
+{
+	memset(&sv->regs, 0, sizeof(sv->regs));
+	/* xorshift32 must not start at 0. */
+	sv->regs.rsi = (0x9e3779b9U * (sv->idx + 1)) | 1;
+	tdpr_svm_set_entry(sv->svm, (sv->code_gfn << PAGE_SHIFT) + TDPR_SVM_CODE_OFF,
+			   (sv->log_gfn << PAGE_SHIFT) + TDPR_SVM_LOG_OFF, 0);
+	sv->flush = true;
+}
+
+struct tdpr_svm_vcpu *tdpr_svm_vcpu_create(struct tdpr_vm *vm, unsigned int idx)
+{
+	size_t len = tdpr_svm_guest_end - tdpr_svm_guest_start;
+	u64 nr = tdpr_vm_nr_gfns(vm);
+	struct tdpr_svm_vcpu *sv;
+	int asid;
+
+	if (WARN_ON_ONCE(idx >= TDPR_MAX_VCPUS || nr <= TDPR_SVM_RESERVED_FRAMES))
+		return NULL;
+	sv = kzalloc(sizeof(*sv), GFP_KERNEL);
+	if (!sv)
+		return NULL;
+	asid = ida_alloc_range(&tdpr_svm_asids, 1, tdpr_svm_nr_asids() - 1, GFP_KERNEL);
+	if (asid < 0)
+		goto fail;
+	sv->asid = asid;
+	sv->svm = tdpr_svm_alloc(asid);
+	if (!sv->svm)
+		goto fail;
+	sv->vm = vm;
+	sv->idx = idx;
+	sv->work_gfns = nr - TDPR_SVM_RESERVED_FRAMES;
+	sv->code_gfn = sv->work_gfns;
+	sv->log_gfn = sv->code_gfn + 1 + idx;
+	/* Every vCPU writes the same bytes: one that already runs them sees no change. */
+	if (tdpr_backing_write(vm, sv->code_gfn, TDPR_SVM_CODE_OFF, tdpr_svm_guest_start, len))
+		goto fail;
+	tdpr_svm_vcpu_reset(sv);
+	return sv;
+fail:
+	tdpr_svm_vcpu_free(sv);
+	return NULL;
+}
+
+void tdpr_svm_vcpu_free(struct tdpr_svm_vcpu *sv)
+{
+	if (!sv)
+		return;
+	tdpr_svm_free(sv->svm);
+	if (sv->asid)
+		ida_free(&tdpr_svm_asids, sv->asid);
+	kfree(sv);
+}
+
+void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv)
+{
+	sv->flush = true;
+}
+
+/* The guest reported a full log: check every record, start it again. */
+static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv)
+{
+	u32 start = (sv->log_gfn << PAGE_SHIFT) + TDPR_SVM_LOG_OFF;
+	u32 n = (tdpr_svm_rsp(sv->svm) - start) / TDPR_SVM_RECORD;
+	struct tdpr_stats *stats = tdpr_vm_stats(sv->vm);
+	u32 i;
+
+	if (n > TDPR_SVM_LOG_RECORDS ||
+	    tdpr_backing_read(sv->vm, sv->log_gfn, TDPR_SVM_LOG_OFF, sv->rec, n * TDPR_SVM_RECORD))
+		return -EIO;
+	for (i = 0; i < n; i++) {
+		u32 *r = sv->rec[i];
+		u64 gfn = r[0] & ~TDPR_SVM_REC_WRITE;
+
+		if (gfn >= sv->work_gfns) {
+			tdpr_stat_inc(stats, TDPR_STAT_integrity_errors);
+			WARN_ONCE(1, "vcpu=svm: the guest logged gfn 0x%llx, outside its 0x%llx frames\n",
+				  gfn, sv->work_gfns);
+			return -EIO;
+		}
+		/* A bad record is counted there; the guest goes on. */
+		tdpr_backing_check_guest(sv->vm, gfn, r[0] & TDPR_SVM_REC_WRITE,
+					 r[1] | (u64)r[2] << 32, r[3]);
+	}
+	tdpr_svm_set_rsp(sv->svm, start);
+	tdpr_stat_add(stats, TDPR_STAT_guest_accesses, n);
+	return n;
+}
+
+int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
+		      const struct tdpr_workload *wl, struct tdpr_pt_cache *cache)
+{
+	struct tdpr_stats *stats = tdpr_vm_stats(sv->vm);
+	phys_addr_t ncr3 = tdpr_root_hpa(root);
+	u64 code, info1, info2, gfn;
+
+	/* The TLB is tagged by ASID, not by root: a new root starts clean. */
+	if (ncr3 != sv->last_ncr3)
+		sv->flush = true;
+	sv->last_ncr3 = ncr3;
+	sv->regs.rdi = sv->work_gfns;
+	sv->regs.rbp = wl->pattern | wl->write_pct << 8;
+
+	preempt_disable();
+	code = tdpr_svm_run(sv->svm, &sv->regs, ncr3, sv->flush, &info1, &info2);
+	preempt_enable();
+	sv->flush = false;
+	tdpr_stat_inc(stats, TDPR_STAT_vmruns);
+
+	switch (code) {
+	case TDPR_SVM_EXIT_INTR:
+	case TDPR_SVM_EXIT_NMI:
+		return 0;	/* taken when interrupts came back on */
+	case TDPR_SVM_EXIT_VMMCALL:
+		tdpr_svm_set_rip(sv->svm, tdpr_svm_rip(sv->svm) + TDPR_VMMCALL_LEN);
+		return tdpr_svm_check_log(sv);
+	case TDPR_SVM_EXIT_NPF:
+		tdpr_stat_inc(stats, TDPR_STAT_npf_exits);
+		gfn = info2 >> PAGE_SHIFT;
+		/* Reserved bits: the CPU walked an entry no tdproot path writes. */
+		if (gfn >= tdpr_vm_nr_gfns(sv->vm) || (info1 & TDPR_SVM_NPF_RSVD))
+			break;
+		return tdpr_fault(sv->vm, root, gfn, info1 & TDPR_SVM_NPF_WRITE, cache);
+	case TDPR_SVM_EXIT_INVALID:
+		/* A VMCB the CPU refused: tdproot's bug, not the guest's. */
+		WARN_ONCE(1, "vcpu=svm: VMRUN refused the VMCB\n");
+		return -EIO;
+	}
+	/* An exception, a shutdown, or a fault outside guest memory: the guest died. */
+	tdpr_stat_inc(stats, TDPR_STAT_integrity_errors);
+	WARN_ONCE(1, "vcpu=svm: the guest stopped: exit 0x%llx info 0x%llx 0x%llx at rip 0x%llx\n",
+		  code, info1, info2, tdpr_svm_rip(sv->svm));
+	return -EIO;
+}
