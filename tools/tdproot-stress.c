@@ -16,7 +16,7 @@
 struct opts {
 	double duration;
 	int vcpus;
-	const char *mem, *backing, *format, *levels, *policy, *huge, *pattern;
+	const char *mem, *backing, *format, *levels, *policy, *huge, *pattern, *vcpu;
 	int write_pct, flip_ms, zappers, range_zappers, migrators, migrate_ms, dirty_ms;
 	bool churn;
 	unsigned int seed;
@@ -26,7 +26,7 @@ static struct opts o = {
 	.duration = 30, .vcpus = 4, .mem = "1G", .backing = "16M", .format = "ept",
 	.levels = "4", .policy = "seed", .huge = "4k", .pattern = "random",
 	.write_pct = 20, .flip_ms = 10, .zappers = 1, .range_zappers = 1, .seed = 1,
-	.migrators = 1, .migrate_ms = 20, .dirty_ms = 100,
+	.migrators = 1, .migrate_ms = 20, .dirty_ms = 100, .vcpu = "sim",
 };
 
 static const char vm[] = "stress";
@@ -46,8 +46,11 @@ static void print_usage(FILE *f)
 		"  -v, --vcpus N           vCPU threads, 0..64 (default 4)\n"
 		"  -m, --mem SIZE          guest memory, digits + K/M/G/T (default 1G)\n"
 		"  -b, --backing SIZE      real memory behind it; guest frames alias it (default 16M)\n"
-		"  -f, --format ept|npt    paging format (default ept)\n"
-		"  -l, --levels 4|5        paging levels (default 4)\n"
+		"  -f, --format ept|npt    paging format (default ept; npt with --vcpu svm)\n"
+		"  -l, --levels 4|5        paging levels (default 4; with --vcpu svm, the\n"
+		"                          depth the CPU walks: 5 if the kernel uses LA57)\n"
+		"  -V, --vcpu sim|svm      vCPUs walk in software, or run a guest on the CPU\n"
+		"                          with the root as its nested page table (AMD SVM)\n"
 		"  -p, --policy seed|pinned  root lifecycle policy (default seed)\n"
 		"  -H, --huge 4k|2m|1g     leaf size (default 4k)\n"
 		"  -P, --pattern idle|seq|random|hot  vCPU access pattern (default random)\n"
@@ -102,6 +105,16 @@ static const char *parse_size(const char *s, const char *what)
 	return s;
 }
 
+/* Whether the kernel runs with 5-level paging (it hides la57 otherwise). */
+static bool host_la57(void)
+{
+	char *info = tdp_read("/proc/cpuinfo");
+	bool la57 = info && strstr(info, " la57");
+
+	free(info);
+	return la57;
+}
+
 static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -111,16 +124,18 @@ static void parse_args(int argc, char **argv)
 		{ "write-pct", 1, 0, 'w' }, { "flip-ms", 1, 0, 'F' }, { "zappers", 1, 0, 'z' },
 		{ "range-zappers", 1, 0, 'r' }, { "churn", 0, 0, 'c' }, { "seed", 1, 0, 's' },
 		{ "migrators", 1, 0, 'M' }, { "migrate-ms", 1, 0, 'G' }, { "dirty-ms", 1, 0, 'D' },
-		{ "help", 0, 0, 'h' }, { 0 }
+		{ "vcpu", 1, 0, 'V' }, { "help", 0, 0, 'h' }, { 0 }
 	};
 	static const char *const formats[] = { "ept", "npt", NULL };
 	static const char *const levels[] = { "4", "5", NULL };
 	static const char *const policies[] = { "seed", "pinned", NULL };
 	static const char *const huges[] = { "4k", "2m", "1g", NULL };
 	static const char *const patterns[] = { "idle", "seq", "random", "hot", NULL };
+	static const char *const vcpus[] = { "sim", "svm", NULL };
+	bool format_given = false, levels_given = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:M:G:D:h",
+	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:M:G:D:V:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -137,9 +152,14 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'f':
 			o.format = parse_choice(optarg, formats, "format");
+			format_given = true;
 			break;
 		case 'l':
 			o.levels = parse_choice(optarg, levels, "levels");
+			levels_given = true;
+			break;
+		case 'V':
+			o.vcpu = parse_choice(optarg, vcpus, "vcpu");
 			break;
 		case 'p':
 			o.policy = parse_choice(optarg, policies, "policy");
@@ -188,6 +208,13 @@ static void parse_args(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "tdproot-stress: unexpected argument '%s'\n", argv[optind]);
 		exit(2);
+	}
+	/* The CPU walks NPT, as deep as the host's own paging. */
+	if (!strcmp(o.vcpu, "svm")) {
+		if (!format_given)
+			o.format = "npt";
+		if (!levels_given)
+			o.levels = host_la57() ? "5" : "4";
 	}
 }
 
@@ -474,13 +501,13 @@ int main(int argc, char **argv)
 	base_pt = tdp_stat("stats", "pt_pages_live");
 
 	fprintf(stdout,
-		"tdproot-stress: %.0fs, %d vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers, %d migrators every %d ms, dirty log every %d ms%s\n",
-		o.duration, o.vcpus, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
+		"tdproot-stress: %.0fs, %d %s vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers, %d migrators every %d ms, dirty log every %d ms%s\n",
+		o.duration, o.vcpus, o.vcpu, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
 		o.pattern, o.write_pct, o.flip_ms, o.zappers, o.range_zappers, o.migrators,
 		o.migrate_ms, o.dirty_ms, o.churn ? ", churn" : "");
 	if (checked(tdp_writef("create",
-			       "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s",
-			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge),
+			       "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s vcpu=%s",
+			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge, o.vcpu),
 		    "create")) {
 		fprintf(stdout,
 			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 max_lock_hold_shared_ns=0 max_lock_hold_exclusive_ns=0 integrity_errors=0 migrations=0 migrated_frames=0 fault_retries_invalidate=0 dirty_frames=0 lost_writes=0\n");

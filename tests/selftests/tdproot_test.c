@@ -1702,4 +1702,179 @@ TEST_F_TIMEOUT(dirty, every_written_frame_is_logged, 90)
 	ASSERT_EQ(0, tdp_vm_stat("dl", "lost_writes"));
 }
 
+/* ---- vcpu=svm: the CPU walks the roots (issue 16) ---- */
+
+/* mem=16M: 4096 frames, of which the program's and 64 logs' at the top. */
+#define SVM_FRAMES	4096
+#define SVM_WORK	(SVM_FRAMES - 65)
+
+static bool cpuinfo_has(const char *flag)
+{
+	char *info = tdp_read("/proc/cpuinfo"), key[32];
+	bool has;
+
+	snprintf(key, sizeof(key), " %s", flag);
+	has = info && strstr(info, key);
+	free(info);
+	return has;
+}
+
+FIXTURE(svm) {
+	int levels;
+};
+
+FIXTURE_VARIANT(svm) {
+	const char *policy;
+};
+
+FIXTURE_VARIANT_ADD(svm, seed) { .policy = "seed" };
+
+FIXTURE_VARIANT_ADD(svm, pinned) { .policy = "pinned" };
+
+FIXTURE_SETUP(svm)
+{
+	tdp_clean_slate(_metadata);
+	if (!cpuinfo_has("svm") || !cpuinfo_has("npt"))
+		SKIP(return, "no SVM with nested paging on this CPU");
+	/* Nested page tables are as deep as the host's own paging. */
+	self->levels = cpuinfo_has("la57") ? 5 : 4;
+	ASSERT_EQ(0, tdp_writef("create", "hw mem=16M format=npt levels=%d vcpu=svm policy=%s",
+				self->levels, variant->policy));
+}
+
+FIXTURE_TEARDOWN(svm)
+{
+	tdp_writef("hw/vcpus", "0");
+	EXPECT_EQ(0, tdp_vm_stat("hw", "integrity_errors"));
+	EXPECT_EQ(0, tdp_vm_stat("hw", "invariant_errors"));
+	tdp_writef("destroy", "hw");
+	assert_module_balanced(_metadata);
+}
+
+/* The guest sweeps its frames @sweeps times more, writing half of the time. */
+static void svm_sweep(struct __test_metadata *_metadata, int sweeps)
+{
+	long long want = tdp_vm_stat("hw", "guest_accesses") + (long long)sweeps * SVM_WORK;
+
+	ASSERT_LE(want, tdp_wait_stat("hw", "guest_accesses", want, 60)) {
+		TH_LOG("the guest made %lld accesses, %lld NPF exits, %lld VMRUNs",
+		       tdp_vm_stat("hw", "guest_accesses"), tdp_vm_stat("hw", "npf_exits"),
+		       tdp_vm_stat("hw", "vmruns"));
+	}
+}
+
+/*
+ * The CPU faults each frame the guest touches exactly once: every workload
+ * frame, the program's and vCPU 0's log; the tables are the minimum for
+ * 16 MiB (one per level down to 2 MiB, then eight 4K tables).
+ */
+TEST_F_TIMEOUT(svm, guest_faults_each_frame_once, 120)
+{
+	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=seq write_pct=50"));
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "1"));
+	svm_sweep(_metadata, 3);
+	ASSERT_EQ(SVM_WORK + 2, tdp_vm_stat("hw", "leaf_sptes"));
+	ASSERT_EQ(SVM_WORK + 2, tdp_vm_stat("hw", "npf_exits"));
+	ASSERT_EQ(SVM_WORK + 2, tdp_vm_stat("hw", "faults"));
+	ASSERT_EQ(self->levels - 1 + 8, tdp_vm_stat("hw", "pt_pages_live"));
+	ASSERT_EQ(1, tdp_vm_stat("hw", "roots_allocated"));
+	ASSERT_LT(0, tdp_vm_stat("hw", "vmruns"));
+	ASSERT_EQ(0, tdp_vm_stat("hw", "integrity_errors"));
+}
+
+/*
+ * zap_all: the vCPU reloads, the CPU gets the new root as nCR3 and faults
+ * every frame again into it; the old root is zapped and freed.
+ */
+TEST_F_TIMEOUT(svm, zap_all_moves_the_guest_to_a_new_root, 120)
+{
+	double end;
+
+	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=seq write_pct=50"));
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "1"));
+	svm_sweep(_metadata, 2);
+	ASSERT_EQ(SVM_WORK + 2, tdp_vm_stat("hw", "npf_exits"));
+	ASSERT_EQ(0, tdp_writef("hw/zap_all", "1"));
+	svm_sweep(_metadata, 3);
+	ASSERT_EQ(1, tdp_vm_stat("hw", "vcpu_reloads"));
+	ASSERT_EQ(2, tdp_vm_stat("hw", "roots_allocated"));
+	ASSERT_EQ(1, tdp_vm_stat("hw", "root_zaps"));
+	ASSERT_EQ(SVM_WORK + 2, tdp_vm_stat("hw", "leaf_sptes"));
+	ASSERT_EQ(2 * (SVM_WORK + 2), tdp_vm_stat("hw", "npf_exits"));
+	/* The old root's tables go after a grace period. */
+	end = tdp_now() + 10;
+	while (tdp_vm_stat("hw", "roots_live") != 1 && tdp_now() < end)
+		usleep(10000);
+	ASSERT_EQ(1, tdp_vm_stat("hw", "roots_live"));
+	ASSERT_EQ(self->levels - 1 + 8, tdp_vm_stat("hw", "pt_pages_live"));
+}
+
+/*
+ * zap_range and migrate while two guests write: each waits for the vCPUs'
+ * flush (taken between two VMRUNs, the next one flushes the ASID), so no
+ * guest reads or writes a page migrate took back.
+ */
+TEST_F_TIMEOUT(svm, zap_range_and_migrate_under_the_guest, 120)
+{
+	long long flushes, migrated;
+	double end;
+
+	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=random write_pct=30"));
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "2"));
+	svm_sweep(_metadata, 2);
+	flushes = tdp_vm_stat("hw", "tlb_flushes");
+	migrated = tdp_vm_stat("hw", "migrated_frames");
+	srand(1);
+	for (end = tdp_now() + 3; tdp_now() < end;) {
+		ASSERT_EQ(0, tdp_writef("hw/zap_range", "%d 16", rand() % (SVM_WORK - 16)));
+		ASSERT_EQ(0, tdp_writef("hw/migrate", "%d 8", rand() % (SVM_WORK - 8)));
+	}
+	svm_sweep(_metadata, 2);
+	TH_LOG("%lld flushes, %lld frames migrated",
+	       tdp_vm_stat("hw", "tlb_flushes") - flushes,
+	       tdp_vm_stat("hw", "migrated_frames") - migrated);
+	ASSERT_LT(flushes, tdp_vm_stat("hw", "tlb_flushes"));
+	ASSERT_LT(migrated, tdp_vm_stat("hw", "migrated_frames"));
+	ASSERT_EQ(0, tdp_vm_stat("hw", "integrity_errors"));
+}
+
+static void svm_migrate_loop(const char *file)
+{
+	loop_setup();
+	for (;;)
+		if (tdp_writef(file, "%d 4", rand() % (SVM_WORK - 4)))
+			_exit(1);
+}
+
+/*
+ * The stress mix on hardware: guests flipping address spaces every
+ * millisecond, zap_all back to back and migrate beside them, the race
+ * windows held open.
+ */
+TEST_F_TIMEOUT(svm, flips_zaps_and_migrations, 120)
+{
+	pid_t pids[2];
+
+	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
+	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=random write_pct=20 flip_ms=1"));
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "2"));
+	pids[0] = spawn(zap_all_storm_loop, "hw/zap_all");
+	pids[1] = spawn(svm_migrate_loop, "hw/migrate");
+	sleep(6);
+	stop_all(_metadata, pids, 2);
+	ASSERT_EQ(0, race_amplifier(0));
+	TH_LOG("%lld zap_alls, %lld reloads, %lld flips, %lld frames migrated, %lld guest accesses",
+	       tdp_vm_stat("hw", "zaps_all"), tdp_vm_stat("hw", "vcpu_reloads"),
+	       tdp_vm_stat("hw", "role_flips"), tdp_vm_stat("hw", "migrated_frames"),
+	       tdp_vm_stat("hw", "guest_accesses"));
+	ASSERT_LT(10, tdp_vm_stat("hw", "zaps_all"));
+	ASSERT_LT(10, tdp_vm_stat("hw", "vcpu_reloads"));
+	ASSERT_LT(10, tdp_vm_stat("hw", "role_flips"));
+	ASSERT_LT(10, tdp_vm_stat("hw", "migrated_frames"));
+	ASSERT_LT(10000, tdp_vm_stat("hw", "guest_accesses"));
+	ASSERT_EQ(0, tdp_vm_stat("hw", "integrity_errors"));
+	/* Every guest stops at its next interrupt: vcpus 0 returns at once. */
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "0"));
+}
+
 TEST_HARNESS_MAIN
