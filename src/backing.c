@@ -411,11 +411,13 @@ int tdpr_backing_write(struct tdpr_vm *vm, u64 gfn, unsigned int off, const void
 	return page ? 0 : -EINVAL;
 }
 
-int tdpr_backing_read(struct tdpr_vm *vm, u64 gfn, unsigned int off, void *dst, size_t len)
+int tdpr_backing_try_read(struct tdpr_vm *vm, u64 gfn, unsigned int off, void *dst, size_t len)
 {
 	struct page *page;
 
-	mutex_lock(&vm->migrate_mutex);
+	/* migrate holds it while it waits for the reader's own flush. */
+	if (!mutex_trylock(&vm->migrate_mutex))
+		return -EBUSY;
 	page = tdpr_guest_page(vm, gfn, off, len);
 	if (page)
 		memcpy(dst, page_address(page) + off, len);

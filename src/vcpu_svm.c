@@ -145,32 +145,45 @@ void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv)
 	sv->flush = true;
 }
 
-/* The guest reported a full log: check every record, start it again. */
+/* The guest cannot go on: a user of KVM would see it crash. */
+static int tdpr_svm_guest_died(struct tdpr_svm_vcpu *sv, const char *why)
+{
+	tdpr_stat_inc(tdpr_vm_stats(sv->vm), TDPR_STAT_integrity_errors);
+	WARN_ONCE(1, "vcpu=svm: the guest stopped at rip 0x%llx: %s\n",
+		  tdpr_svm_rip(sv->svm), why);
+	return -EIO;
+}
+
+/*
+ * The guest reported a full log: check every record, start the log again
+ * and step over the VMMCALL.
+ */
 static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv)
 {
 	u32 start = (sv->log_gfn << PAGE_SHIFT) + TDPR_SVM_LOG_OFF;
 	u32 n = (tdpr_svm_rsp(sv->svm) - start) / TDPR_SVM_RECORD;
 	struct tdpr_stats *stats = tdpr_vm_stats(sv->vm);
+	int ret;
 	u32 i;
 
-	if (n > TDPR_SVM_LOG_RECORDS ||
-	    tdpr_backing_read(sv->vm, sv->log_gfn, TDPR_SVM_LOG_OFF, sv->rec, n * TDPR_SVM_RECORD))
-		return -EIO;
+	if (n > TDPR_SVM_LOG_RECORDS)
+		return tdpr_svm_guest_died(sv, "its log pointer left the log");
+	ret = tdpr_backing_try_read(sv->vm, sv->log_gfn, TDPR_SVM_LOG_OFF, sv->rec,
+				    n * TDPR_SVM_RECORD);
+	if (ret)
+		return ret;	/* -EBUSY: VMMCALL runs again after the requests */
 	for (i = 0; i < n; i++) {
 		u32 *r = sv->rec[i];
 		u64 gfn = r[0] & ~TDPR_SVM_REC_WRITE;
 
-		if (gfn >= sv->work_gfns) {
-			tdpr_stat_inc(stats, TDPR_STAT_integrity_errors);
-			WARN_ONCE(1, "vcpu=svm: the guest logged gfn 0x%llx, outside its 0x%llx frames\n",
-				  gfn, sv->work_gfns);
-			return -EIO;
-		}
+		if (gfn >= sv->work_gfns)
+			return tdpr_svm_guest_died(sv, "it logged a frame outside its workload");
 		/* A bad record is counted there; the guest goes on. */
 		tdpr_backing_check_guest(sv->vm, gfn, r[0] & TDPR_SVM_REC_WRITE,
 					 r[1] | (u64)r[2] << 32, r[3]);
 	}
 	tdpr_svm_set_rsp(sv->svm, start);
+	tdpr_svm_set_rip(sv->svm, tdpr_svm_rip(sv->svm) + TDPR_VMMCALL_LEN);
 	tdpr_stat_add(stats, TDPR_STAT_guest_accesses, n);
 	return n;
 }
@@ -200,7 +213,6 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
 	case TDPR_SVM_EXIT_NMI:
 		return 0;	/* taken when interrupts came back on */
 	case TDPR_SVM_EXIT_VMMCALL:
-		tdpr_svm_set_rip(sv->svm, tdpr_svm_rip(sv->svm) + TDPR_VMMCALL_LEN);
 		return tdpr_svm_check_log(sv);
 	case TDPR_SVM_EXIT_NPF:
 		tdpr_stat_inc(stats, TDPR_STAT_npf_exits);
@@ -211,6 +223,7 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
 		return tdpr_fault(sv->vm, root, gfn, info1 & TDPR_SVM_NPF_WRITE, cache);
 	case TDPR_SVM_EXIT_INVALID:
 		/* A VMCB the CPU refused: tdproot's bug, not the guest's. */
+		tdpr_stat_inc(stats, TDPR_STAT_invariant_errors);
 		WARN_ONCE(1, "vcpu=svm: VMRUN refused the VMCB\n");
 		return -EIO;
 	}

@@ -64,8 +64,10 @@ void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv);
  * Return: the number of guest accesses checked (a full log), 0 after an
  * exit that needs nothing more, or what the fault path returned for a
  * nested page fault it could not resolve (-EAGAIN: the root was invalidated;
- * -EBUSY: an invalidation covers the frame; -ENOMEM), or -EIO if the guest
- * stopped (an exception, a shutdown, a bad record: integrity_errors counts it).
+ * -EBUSY: an invalidation covers the frame; -ENOMEM), -EBUSY also when a
+ * migrate keeps the log from being read (take the requests: the guest
+ * reports again), or -EIO if the guest stopped (an exception, a shutdown, a
+ * log it could not have written: integrity_errors counts it).
  */
 int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
 		      const struct tdpr_workload *wl, struct tdpr_pt_cache *cache);

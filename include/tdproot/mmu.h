@@ -429,16 +429,22 @@ bool tdpr_backing_check_guest(struct tdpr_vm *vm, u64 gfn, bool write, u64 seen,
 int tdpr_backing_write(struct tdpr_vm *vm, u64 gfn, unsigned int off, const void *src, size_t len);
 
 /**
- * tdpr_backing_read() - Read from a guest frame's backing page.
+ * tdpr_backing_try_read() - Read from a guest frame's backing page, unless
+ *                           a migrate is under way.
  * @vm: the VM.
  * @gfn: the guest frame.
  * @off: the offset in the page, at least TDPR_BACKING_DATA.
  * @dst: where to.
  * @len: how many, inside the page.
  *
- * Return: 0 or -EINVAL.
+ * A vCPU reads here; a migrate waits for the vCPUs' flushes while it holds
+ * off page moves, so the vCPU must not wait for it: it takes its requests
+ * and tries again.
+ *
+ * Return: 0, -EBUSY (a migrate holds the pool) or -EINVAL.
  */
-int tdpr_backing_read(struct tdpr_vm *vm, u64 gfn, unsigned int off, void *dst, size_t len);
+int tdpr_backing_try_read(struct tdpr_vm *vm, u64 gfn, unsigned int off, void *dst,
+			  size_t len);
 
 /**
  * tdpr_root_hpa() - The physical address of a root's top table.

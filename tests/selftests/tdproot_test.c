@@ -1800,7 +1800,10 @@ TEST_F_TIMEOUT(svm, zap_all_moves_the_guest_to_a_new_root, 120)
 	ASSERT_EQ(2, tdp_vm_stat("hw", "roots_allocated"));
 	ASSERT_EQ(1, tdp_vm_stat("hw", "root_zaps"));
 	ASSERT_EQ(SVM_WORK + 2, tdp_vm_stat("hw", "leaf_sptes"));
-	ASSERT_EQ(2 * (SVM_WORK + 2), tdp_vm_stat("hw", "npf_exits"));
+	ASSERT_EQ(2 * (SVM_WORK + 2), tdp_vm_stat("hw", "faults"));
+	/* At most one exit on the zapped old root, which sent the vCPU to reload. */
+	ASSERT_LE(2 * (SVM_WORK + 2), tdp_vm_stat("hw", "npf_exits"));
+	ASSERT_GE(2 * (SVM_WORK + 2) + 1, tdp_vm_stat("hw", "npf_exits"));
 	/* The old root's tables go after a grace period. */
 	end = tdp_now() + 10;
 	while (tdp_vm_stat("hw", "roots_live") != 1 && tdp_now() < end)
