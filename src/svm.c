@@ -2,9 +2,9 @@
 /*
  * AMD SVM for tdproot's hardware vCPUs (svm.h). The VMCB is addressed by the
  * offsets of APM vol. 2, appendix B; only the fields a flat 32-bit guest
- * with nested paging needs are written. SVM is switched on on every online
- * CPU by the first user and off by the last; a CPU that comes online in
- * between is switched on the first time a vCPU runs there.
+ * with nested paging needs are written. The first user switches SVM on in
+ * every online CPU, the last one off; a CPU that comes online in between is
+ * switched on the first time a vCPU runs there.
  */
 
 #include <linux/bits.h>

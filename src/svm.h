@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * AMD SVM, as much of it as a vCPU needs to run a guest on a tdproot NPT
- * root: SVM switched on on every CPU while some VM wants it, one VMCB per
+ * root: SVM enabled in every CPU while some VM wants it, one VMCB per
  * vCPU, and VMRUN. Written from the AMD64 Architecture Programmer's Manual,
  * volume 2, chapter 15 ("Secure Virtual Machine") and appendix B (the VMCB
  * layout); nothing here knows about roots or VMs.
@@ -44,7 +44,7 @@ struct tdpr_svm;
 int tdpr_svm_check(const char *who, int *npt_levels);
 
 /**
- * tdpr_svm_get() - Switch SVM on on every online CPU, or count one more user.
+ * tdpr_svm_get() - Enable SVM in every online CPU, or count one more user.
  * @who: what to name in a message.
  *
  * Return: 0; -EBUSY if another hypervisor already owns SVM (EFER.SVME set,

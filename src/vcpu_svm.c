@@ -30,8 +30,6 @@
 #define TDPR_SVM_REC_WRITE	BIT(31)
 #define TDPR_VMMCALL_LEN	3
 
-extern const u8 tdpr_svm_guest_start[], tdpr_svm_guest_end[];
-
 static DEFINE_IDA(tdpr_svm_asids);
 
 struct tdpr_svm_vcpu {

@@ -14,6 +14,9 @@
 
 struct tdpr_svm_vcpu;
 
+/* The guest program, svm_guest.S: bytes the vCPU copies into guest memory. */
+extern const u8 tdpr_svm_guest_start[], tdpr_svm_guest_end[];
+
 /**
  * tdpr_svm_vm_check() - Whether a VM can have vcpu=svm vCPUs on this machine.
  * @p: the VM's parameters.
