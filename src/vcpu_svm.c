@@ -46,6 +46,7 @@ struct tdpr_svm_vcpu {
 
 int tdpr_svm_vm_check(const struct tdpr_vm_params *p, const char *name)
 {
+	char who[TDPR_NAME_MAX + 8];
 	int levels, ret;
 
 	if (p->format != TDPR_FMT_NPT) {
@@ -53,7 +54,8 @@ int tdpr_svm_vm_check(const struct tdpr_vm_params *p, const char *name)
 				    name);
 		return -EINVAL;
 	}
-	ret = tdpr_svm_check(name, &levels);
+	snprintf(who, sizeof(who), "create %s", name);
+	ret = tdpr_svm_check(who, &levels);
 	if (ret)
 		return ret;
 	if (p->levels != levels) {
@@ -76,7 +78,10 @@ int tdpr_svm_vm_check(const struct tdpr_vm_params *p, const char *name)
 
 int tdpr_svm_vm_get(const char *name)
 {
-	return tdpr_svm_get(name);
+	char who[TDPR_NAME_MAX + 8];
+
+	snprintf(who, sizeof(who), "create %s", name);
+	return tdpr_svm_get(who);
 }
 
 void tdpr_svm_vm_put(void)

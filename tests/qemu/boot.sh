@@ -1,7 +1,7 @@
 #!/bin/bash
 # Usage: boot.sh --kernel IMAGE [--ko PATH/tdproot.ko] [--bin DIR] --cmd "shell command"
 #                --out DIR [--timeout SEC] [--stream] [--mem 2G] [--append "cmdline"]
-#                [--with PROG]...
+#                [--with PROG]... [--kmod KO]...
 # Boots IMAGE in QEMU (TCG, 2 CPUs) with a busybox initramfs holding the module
 # at /tdproot.ko and DIR's files in /bin, runs --cmd as root, powers off, and
 # judges the run (exit 0 pass, 1 failure, 75 a failure that looks like the
@@ -10,20 +10,24 @@
 # Harness messages go to stderr; with --stream the command output goes to stdout.
 # --with PROG puts a dynamically linked program of this machine (trace-cmd;
 # installed from the Debian package of the same name if missing) in /bin,
-# with the shared libraries ldd lists at their own paths.
+# with the shared libraries ldd lists at their own paths. --kmod KO (.ko or
+# .ko.xz) puts another module of the test kernel in /kmod for tests to load.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: boot.sh --kernel IMAGE [--ko KO] [--bin DIR] --cmd CMD --out DIR [--timeout SEC] [--stream] [--mem SIZE] [--append ARGS] [--with PROG]..."; }
+usage() { die "usage: boot.sh --kernel IMAGE [--ko KO] [--bin DIR] --cmd CMD --out DIR [--timeout SEC] [--stream] [--mem SIZE] [--append ARGS] [--with PROG]... [--kmod KO]..."; }
 
-kernel='' ko='' bin='' cmd='' out='' timeout=600 stream=0 mem=2G append='' with=()
+kernel='' ko='' bin='' cmd='' out='' timeout=600 stream=0 mem=2G append='' with=() kmods=()
 while (($#)); do
 	case $1 in
 	--stream) stream=1; shift; continue ;;
 	--with)
 		(($# >= 2)) || usage
 		with+=("$2") ;;
+	--kmod)
+		(($# >= 2)) || usage
+		kmods+=("$2") ;;
 	--kernel | --ko | --bin | --cmd | --out | --timeout | --mem | --append)
 		(($# >= 2)) || usage
 		declare "${1#--}=$2" ;; # --mem 4G sets $mem
@@ -55,6 +59,15 @@ trap cleanup EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp}
 cp /bin/busybox "$root/bin/busybox"
 [[ -z $ko ]] || cp "$ko" "$root/tdproot.ko"
+# Other modules of the test kernel, for tests to load: /kmod/NAME.ko.
+for m in "${kmods[@]}"; do
+	mkdir -p "$root/kmod"
+	case $m in
+	*.ko.xz) xz -dc "$m" >"$root/kmod/$(basename "$m" .xz)" ;;
+	*.ko) cp "$m" "$root/kmod/" ;;
+	*) die "--kmod $m: not a .ko or .ko.xz" ;;
+	esac
+done
 [[ -z $bin ]] || cp -RL "$bin/." "$root/bin/"
 for prog in "${with[@]}"; do
 	path=$(command -v "$prog") || die "--with $prog: not installed"

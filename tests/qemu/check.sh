@@ -82,7 +82,8 @@ for k in "$@"; do
 	boot=ok
 	for try in 1 2; do
 		rc=0
-		"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+		mapfile -t kmods < <(kvm_kmods)
+		"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" "${kmods[@]}" \
 			--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$timeout" \
 			${boot_append:+--append "$boot_append"} || rc=$?
 		# An emulator fault is reported, never a pass, and run again once.

@@ -43,6 +43,18 @@ use_kernel() {
 	[[ $1 != debug* ]] || boot_append=loglevel=7
 }
 
+# kvm_kmods - "--kmod FILE" arguments for boot.sh: KVM's AMD modules of the
+# kernel use_kernel chose, if its package has them (the debug kernel is
+# built without KVM), for the test that KVM and tdproot do not share SVM.
+kvm_kmods() {
+	local dir=${image%/boot/*}/lib/modules/$kver/kernel m f
+	for m in virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
+		for f in "$dir/$m.ko" "$dir/$m.ko.xz"; do
+			[[ ! -f $f ]] || printf -- '--kmod\n%s\n' "$f"
+		done
+	done
+}
+
 # is_debug NAME - whether NAME is the debug kernel (lockdep, KASAN, kmemleak).
 is_debug() { [[ $1 == debug || $1 == debug:* ]]; }
 

@@ -5,6 +5,7 @@
  */
 #include <ftw.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1878,6 +1879,94 @@ TEST_F_TIMEOUT(svm, flips_zaps_and_migrations, 120)
 	ASSERT_EQ(0, tdp_vm_stat("hw", "integrity_errors"));
 	/* Every guest stops at its next interrupt: vcpus 0 returns at once. */
 	ASSERT_EQ(0, tdp_writef("hw/vcpus", "0"));
+}
+
+/*
+ * KVM and tdproot take turns with SVM, as two hypervisors must: while one
+ * of KVM's VMs exists (6.12's kvm_amd takes SVM when it loads, 6.1's with
+ * its first VM) creating a vcpu=svm VM fails with -EBUSY; while tdproot's
+ * exists KVM cannot have SVM; after it is destroyed KVM runs a VM again,
+ * so tdproot left the CPUs as it found them. check.sh puts the test
+ * kernel's KVM modules in /kmod.
+ */
+#define KVM_CREATE_VM_IOCTL	0xae01	/* _IO(KVMIO, 0x01) */
+
+static int kvm_load(void)
+{
+	return system("insmod /kmod/irqbypass.ko && insmod /kmod/ccp.ko && "
+		      "insmod /kmod/kvm.ko && insmod /kmod/kvm-amd.ko 2>/dev/null");
+}
+
+static void kvm_unload(void)
+{
+	if (system("rmmod kvm_amd 2>/dev/null; rmmod kvm; rmmod ccp; rmmod irqbypass"))
+		return;	/* whichever were loaded are gone */
+}
+
+FIXTURE(svm_kvm) {
+	int unused;
+};
+
+FIXTURE_SETUP(svm_kvm)
+{
+	tdp_clean_slate(_metadata);
+}
+
+FIXTURE_TEARDOWN(svm_kvm)
+{
+	tdp_writef("kv/vcpus", "0");
+	tdp_writef("destroy", "kv");
+	kvm_unload();
+	assert_module_balanced(_metadata);
+}
+
+TEST_F_TIMEOUT(svm_kvm, take_turns_with_svm, 120)
+{
+	char create[96];
+	int kvm, vm;
+
+	if (!cpuinfo_has("svm") || !cpuinfo_has("npt"))
+		SKIP(return, "no SVM with nested paging on this CPU");
+	if (access("/kmod/kvm-amd.ko", R_OK))
+		SKIP(return, "no KVM modules in this test host (the debug kernel has no KVM)");
+	snprintf(create, sizeof(create), "kv mem=16M format=npt levels=%d vcpu=svm",
+		 cpuinfo_has("la57") ? 5 : 4);
+
+	ASSERT_EQ(0, kvm_load());
+	kvm = open("/dev/kvm", O_RDWR);
+	ASSERT_LE(0, kvm);
+	vm = ioctl(kvm, KVM_CREATE_VM_IOCTL, 0);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(-EBUSY, tdp_writef("create", "%s", create));
+	close(vm);
+	close(kvm);
+	kvm_unload();
+
+	ASSERT_EQ(0, tdp_writef("create", "%s", create));
+	ASSERT_EQ(0, tdp_writef("kv/workload", "pattern=random write_pct=20"));
+	ASSERT_EQ(0, tdp_writef("kv/vcpus", "1"));
+	ASSERT_LT(1000, tdp_wait_stat("kv", "guest_accesses", 1001, 30));
+	if (kvm_load() == 0) {
+		/* 6.1: KVM asks for SVM with its first VM, and is refused. */
+		kvm = open("/dev/kvm", O_RDWR);
+		ASSERT_LE(0, kvm);
+		EXPECT_EQ(-1, ioctl(kvm, KVM_CREATE_VM_IOCTL, 0));
+		EXPECT_EQ(EBUSY, errno);
+		close(kvm);
+	}
+	kvm_unload();
+	ASSERT_EQ(0, tdp_vm_stat("kv", "integrity_errors"));
+	ASSERT_EQ(0, tdp_writef("kv/vcpus", "0"));
+	ASSERT_EQ(0, tdp_writef("destroy", "kv"));
+
+	ASSERT_EQ(0, kvm_load());
+	kvm = open("/dev/kvm", O_RDWR);
+	ASSERT_LE(0, kvm);
+	vm = ioctl(kvm, KVM_CREATE_VM_IOCTL, 0);
+	EXPECT_LE(0, vm);
+	close(vm);
+	close(kvm);
+	kvm_unload();
 }
 
 TEST_HARNESS_MAIN
