@@ -472,7 +472,7 @@ int main(int argc, char **argv)
 	int nthreads = 0, i, kmsg, splat_count;
 	long long base_roots, base_pt, faults, zaps_all, zaps_range, reloads, integrity;
 	long long hold, hold_shared, hold_excl;
-	long long invariant, last_faults = 0, migrated, retries_inval, lost;
+	long long invariant, last_faults = 0, migrated, retries_inval, lost, guest, npf;
 	double start, last_t, elapsed;
 	char *stats;
 	bool pass;
@@ -510,7 +510,7 @@ int main(int argc, char **argv)
 			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge, o.vcpu),
 		    "create")) {
 		fprintf(stdout,
-			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 max_lock_hold_shared_ns=0 max_lock_hold_exclusive_ns=0 integrity_errors=0 migrations=0 migrated_frames=0 fault_retries_invalidate=0 dirty_frames=0 lost_writes=0\n");
+			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 max_lock_hold_shared_ns=0 max_lock_hold_exclusive_ns=0 integrity_errors=0 migrations=0 migrated_frames=0 fault_retries_invalidate=0 dirty_frames=0 lost_writes=0 guest_accesses=0 npf_exits=0\n");
 		return 1;
 	}
 	checked(tdp_writef("stress/workload", "pattern=%s write_pct=%d flip_ms=%d",
@@ -559,6 +559,8 @@ int main(int argc, char **argv)
 	migrated = tdp_vm_stat(vm, "migrated_frames");
 	retries_inval = tdp_vm_stat(vm, "fault_retries_invalidate");
 	lost = tdp_vm_stat(vm, "lost_writes");
+	guest = tdp_vm_stat(vm, "guest_accesses");
+	npf = tdp_vm_stat(vm, "npf_exits");
 	printf("\nsummary (VM %s)\n", vm);
 	printf("  %-22s %14lld\n  %-22s %14lld\n  %-22s %14lld\n  %-22s %14lld\n",
 	       "migrations (writes)", migrations, "migrated_frames", migrated,
@@ -611,15 +613,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tdproot-stress: %d failed writes\n", write_failures);
 		pass = false;
 	}
+	if (!strcmp(o.vcpu, "svm") && o.vcpus && strcmp(o.pattern, "idle") && (guest <= 0 || npf <= 0)) {
+		fprintf(stderr, "tdproot-stress: the hardware guests made %lld accesses, %lld NPF exits\n",
+			guest, npf);
+		pass = false;
+	}
 	splat_count = kmsg_splats(kmsg);
 	if (splat_count) {
 		fprintf(stderr, "tdproot-stress: %d kernel splats in dmesg\n", splat_count);
 		pass = false;
 	}
 	fprintf(stdout,
-		"\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld max_lock_hold_shared_ns=%lld max_lock_hold_exclusive_ns=%lld integrity_errors=%lld migrations=%lld migrated_frames=%lld fault_retries_invalidate=%lld dirty_frames=%lld lost_writes=%lld\n",
+		"\nRESULT %s duration_s=%.0f faults=%lld zaps_all=%lld zaps_range=%lld reloads=%lld max_lock_hold_ns=%lld max_lock_hold_shared_ns=%lld max_lock_hold_exclusive_ns=%lld integrity_errors=%lld migrations=%lld migrated_frames=%lld fault_retries_invalidate=%lld dirty_frames=%lld lost_writes=%lld guest_accesses=%lld npf_exits=%lld\n",
 		pass ? "pass" : "fail", elapsed, faults, zaps_all, zaps_range, reloads, hold,
 		hold_shared, hold_excl, integrity, migrations, migrated, retries_inval,
-		dirty_frames, lost);
+		dirty_frames, lost, guest, npf);
 	return pass ? 0 : 1;
 }

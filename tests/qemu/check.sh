@@ -6,6 +6,7 @@
 # every test inside, cross-check the KTAP output with the kernel's own
 # parser, then the README's main job (`make run`). The first kernel also runs
 # the README's commands verbatim: bare `make run` (its 30 s default),
+# `make run ARGS="--vcpu svm"` (hardware vCPUs),
 # `make bench QUICK=1`, `make dkms-install`/`dkms-uninstall` against a
 # throwaway DKMS tree, and one `make soak`. Then `make lint`. Prints a summary; exits non-zero on
 # any failure. With CI=true nothing can be skipped by the environment.
@@ -139,6 +140,10 @@ for k in "$@"; do
 	fi
 	step "make run --churn" "$build/run-$k.log" \
 		make -C "$top" --no-print-directory run KERNEL="$k" ARGS="--duration 5 --churn"
+	if [[ $k == "$1" ]]; then
+		step "make run --vcpu svm" "$build/run-svm-$k.log" \
+			make -C "$top" --no-print-directory run KERNEL="$k" ARGS="--duration 5 --vcpu svm"
+	fi
 	if [[ $k == "$1" ]] && ! is_debug "$k"; then
 		step "make bench QUICK=1" "$build/bench-$k.log" bash -c \
 			"make -C '$top' --no-print-directory bench KERNEL='$k' QUICK=1 &&
