@@ -313,6 +313,16 @@ void tdpr_backing_zap_check(struct tdpr_vm *vm, u64 gfn, u64 pfn)
 		  vm->name, gfn, frame, pfn, what);
 }
 
+/* What is wrong with a stamp @seen where @stamp belongs, or NULL. */
+static const char *tdpr_stamp_verdict(u64 seen, u64 stamp, bool write)
+{
+	if (seen == (stamp ^ TDPR_STAMP_RETIRED))
+		return write ? "a page migrate retired, and wrote it" : "a page migrate retired";
+	if (seen != stamp)
+		return "not its backing page";
+	return NULL;
+}
+
 bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write)
 {
 	u64 frame = tdpr_backing_frame(vm, gfn);
@@ -326,14 +336,9 @@ bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write)
 	}
 	p = page_address(pfn_to_page(pfn));
 	s = READ_ONCE(p[0]);
-	if (s == (stamp ^ TDPR_STAMP_RETIRED)) {
-		what = write ? "a page migrate retired, and wrote it" : "a page migrate retired";
+	what = tdpr_stamp_verdict(s, stamp, write);
+	if (what)
 		goto bad;
-	}
-	if (s != stamp) {
-		what = "not its backing page";
-		goto bad;
-	}
 	if (!write) {
 		if ((READ_ONCE(p[1]) >> TDPR_DATA_TAG_SHIFT) != tdpr_data_tag(frame)) {
 			what = "a page holding another frame's data";
@@ -363,16 +368,10 @@ bool tdpr_backing_check_guest(struct tdpr_vm *vm, u64 gfn, bool write, u64 seen,
 {
 	u64 frame = tdpr_backing_frame(vm, gfn);
 	u64 stamp = tdpr_stamp(vm, frame);
-	const char *what;
+	const char *what = tdpr_stamp_verdict(seen, stamp, write);
 
-	if (seen == (stamp ^ TDPR_STAMP_RETIRED)) {
-		what = write ? "a page migrate retired, and wrote it" : "a page migrate retired";
+	if (what)
 		goto bad;
-	}
-	if (seen != stamp) {
-		what = "not its backing page";
-		goto bad;
-	}
 	if (!write && (u64)after << 32 >> TDPR_DATA_TAG_SHIFT != tdpr_data_tag(frame)) {
 		what = "a page holding another frame's data";
 		goto bad;
