@@ -3,11 +3,15 @@
  * AMD SVM for tdproot's hardware vCPUs (svm.h). The VMCB is addressed by the
  * offsets of APM vol. 2, appendix B; only the fields a flat 32-bit guest
  * with nested paging needs are written. The first user switches SVM on in
- * every online CPU, the last one off; a CPU that comes online in between is
- * switched on the first time a vCPU runs there.
+ * every online CPU, the last one off. Nothing is cached per CPU: before each
+ * VMRUN, with interrupts off, EFER.SVME and VM_HSAVE_PA say whether SVM is
+ * on there and whose it is, so a CPU that came online (or back from
+ * suspend) without it is switched on then, and one that another hypervisor
+ * took is refused.
  */
 
 #include <linux/bits.h>
+#include <linux/cc_platform.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/gfp.h>
@@ -18,6 +22,7 @@
 #include <linux/smp.h>
 
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
@@ -91,8 +96,6 @@
 #define SEG_DATA32		0xc93
 
 #define MSR_VM_CR_SVMDIS	BIT_ULL(4)
-#define CPUID_SVM_NP		BIT(0)		/* 0x8000000a EDX */
-#define CPUID_SVM_FLUSH_ASID	BIT(6)
 
 /* IOPM is 12 KiB, MSRPM 8 KiB; all ones: every port and MSR is intercepted. */
 #define IOPM_ORDER		2
@@ -103,12 +106,16 @@ struct tdpr_svm {
 	int last_cpu;
 };
 
+/* svm_vmrun.S reads and writes the registers at these offsets. */
+static_assert(offsetof(struct tdpr_svm_regs, rbx) == 0);
+static_assert(offsetof(struct tdpr_svm_regs, rbp) == 40);
+static_assert(offsetof(struct tdpr_svm_regs, r8) == 48);
+static_assert(offsetof(struct tdpr_svm_regs, r15) == 104);
+
 static DEFINE_MUTEX(tdpr_svm_lock);	/* users, the bitmaps, switching on and off */
 static unsigned int tdpr_svm_users;
 static struct page *tdpr_svm_iopm, *tdpr_svm_msrpm;
 static DEFINE_PER_CPU(struct page *, tdpr_svm_hsave);
-static DEFINE_PER_CPU(bool, tdpr_svm_on);
-static bool tdpr_svm_flush_by_asid;
 
 static void *vmcb_field(struct tdpr_svm *s, unsigned int off)
 {
@@ -122,9 +129,14 @@ int tdpr_svm_check(const char *who, int *npt_levels)
 {
 	u64 vm_cr;
 
-	if (!boot_cpu_has(X86_FEATURE_SVM) ||
-	    !(cpuid_edx(0x8000000a) & CPUID_SVM_NP)) {
+	if (!boot_cpu_has(X86_FEATURE_SVM) || !boot_cpu_has(X86_FEATURE_NPT)) {
 		pr_warn_ratelimited("%s: vcpu=svm needs a CPU with SVM and nested paging\n", who);
+		return -ENODEV;
+	}
+	/* Every address the CPU is given would need the encryption bit. */
+	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT)) {
+		pr_warn_ratelimited("%s: vcpu=svm: host memory encryption (SME) is on; tdproot's roots carry no C-bit\n",
+				    who);
 		return -ENODEV;
 	}
 	rdmsrl(MSR_VM_CR, vm_cr);
@@ -137,24 +149,35 @@ int tdpr_svm_check(const char *who, int *npt_levels)
 	return 0;
 }
 
+u32 tdpr_svm_first_asid(void)
+{
+	/* With SEV, the lowest ASIDs are the encrypted guests'. */
+	if (boot_cpu_has(X86_FEATURE_SEV) && cpuid_eax(0x80000000) >= 0x8000001f)
+		return cpuid_ecx(0x8000001f) + 1;
+	return 1;
+}
+
 u32 tdpr_svm_nr_asids(void)
 {
 	return cpuid_ebx(0x8000000a);
 }
 
-/* On this CPU, with preemption off; false if someone else owns SVM here. */
+/*
+ * With interrupts off: is SVM on in this CPU and ours (our host save area)?
+ * Switch it on if it is off; false if another hypervisor has it.
+ */
 static bool tdpr_svm_cpu_on(void)
 {
-	u64 efer;
+	u64 hsave = page_to_phys(this_cpu_read(tdpr_svm_hsave)), efer, pa;
 
-	if (this_cpu_read(tdpr_svm_on))
-		return true;
+	lockdep_assert_irqs_disabled();
 	rdmsrl(MSR_EFER, efer);
-	if (efer & EFER_SVME)
-		return false;
-	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(this_cpu_read(tdpr_svm_hsave)));
+	if (efer & EFER_SVME) {
+		rdmsrl(MSR_VM_HSAVE_PA, pa);
+		return pa == hsave;
+	}
+	wrmsrl(MSR_VM_HSAVE_PA, hsave);
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
-	this_cpu_write(tdpr_svm_on, true);
 	return true;
 }
 
@@ -164,16 +187,17 @@ static void tdpr_svm_cpu_on_ipi(void *busy)
 		atomic_inc(busy);
 }
 
+/* Only if it is ours: another hypervisor's SVM stays on. */
 static void tdpr_svm_cpu_off(void *unused)
 {
-	u64 efer;
+	u64 efer, pa;
 
-	if (!this_cpu_read(tdpr_svm_on))
-		return;
 	rdmsrl(MSR_EFER, efer);
+	rdmsrl(MSR_VM_HSAVE_PA, pa);
+	if (!(efer & EFER_SVME) || pa != page_to_phys(this_cpu_read(tdpr_svm_hsave)))
+		return;
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, 0);
-	this_cpu_write(tdpr_svm_on, false);
 }
 
 static void tdpr_svm_free_pages(void)
@@ -224,10 +248,10 @@ int tdpr_svm_get(const char *who)
 		pr_warn_ratelimited("%s: vcpu=svm: no memory for the SVM save areas\n", who);
 		goto fail;
 	}
-	tdpr_svm_flush_by_asid = cpuid_edx(0x8000000a) & CPUID_SVM_FLUSH_ASID;
 	cpus_read_lock();
 	on_each_cpu(tdpr_svm_cpu_on_ipi, &busy, 1);
 	if (atomic_read(&busy)) {
+		/* Only the CPUs switched on here: the save area tells. */
 		on_each_cpu(tdpr_svm_cpu_off, NULL, 1);
 		cpus_read_unlock();
 		pr_warn_ratelimited("%s: vcpu=svm: SVM is in use by another hypervisor (EFER.SVME set, kvm_amd loaded?)\n",
@@ -277,7 +301,13 @@ struct tdpr_svm *tdpr_svm_alloc(u32 asid)
 		return NULL;
 	}
 	s->last_cpu = -1;
+	tdpr_svm_init_state(s, asid);
+	return s;
+}
 
+void tdpr_svm_init_state(struct tdpr_svm *s, u32 asid)
+{
+	memset(page_address(s->vmcb), 0, PAGE_SIZE);
 	/* Every exception, and everything a flat workload never does, exits. */
 	VMCB_W(s, VMCB_INTERCEPT_EXC, u32, 0xffffffff);
 	VMCB_W(s, VMCB_INTERCEPT_MISC1, u32, MISC1_INTR | MISC1_NMI | MISC1_SMI | MISC1_INIT |
@@ -308,7 +338,6 @@ struct tdpr_svm *tdpr_svm_alloc(u32 asid)
 	VMCB_W(s, VMCB_DR6, u64, 0xffff0ff0);
 	VMCB_W(s, VMCB_RFLAGS, u64, X86_EFLAGS_FIXED);
 	VMCB_W(s, VMCB_G_PAT, u64, 0x0007040600070406ULL);
-	return s;
 }
 
 void tdpr_svm_free(struct tdpr_svm *s)
@@ -353,27 +382,46 @@ u64 tdpr_svm_run(struct tdpr_svm *s, struct tdpr_svm_regs *regs, u64 ncr3, bool 
 		 u64 *info1, u64 *info2)
 {
 	int cpu = smp_processor_id();
+	u64 code;
 	u8 tlb = 0;
 
 	lockdep_assert_preemption_disabled();
-	if (!tdpr_svm_cpu_on())
-		return TDPR_SVM_EXIT_INVALID;
+	local_irq_disable();
+	if (!tdpr_svm_cpu_on()) {
+		local_irq_enable();
+		return TDPR_SVM_EXIT_NOT_OURS;
+	}
 	/* This ASID may hold translations of an older root on this CPU. */
 	if (flush || cpu != s->last_cpu)
-		tlb = tdpr_svm_flush_by_asid ? TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+		tlb = boot_cpu_has(X86_FEATURE_FLUSHBYASID) ? TLB_CONTROL_FLUSH_ASID :
+							      TLB_CONTROL_FLUSH_ALL;
 	s->last_cpu = cpu;
 	VMCB_W(s, VMCB_TLB_CONTROL, u8, tlb);
 	VMCB_W(s, VMCB_NCR3, u64, ncr3);
 	VMCB_W(s, VMCB_EVENTINJ, u64, 0);
 	VMCB_W(s, VMCB_CLEAN, u32, 0);	/* nothing cached: every field is read */
 
-	local_irq_disable();
+	/*
+	 * GIF clear holds every interrupt and NMI off from here to stgi, so
+	 * IF can be set in C: with V_INTR_MASKING a host interrupt that comes
+	 * in guest mode exits, and is taken once GIF and IF are set again.
+	 * (No sti right before VMRUN: its shadow would reach the guest.)
+	 */
 	asm volatile("clgi" ::: "memory");
+	raw_local_irq_enable();
 	tdpr_svm_vmrun(page_to_phys(s->vmcb), regs);
+	raw_local_irq_disable();
+	code = VMCB_R(s, VMCB_EXITCODE, u64);
+	/* #VMEXIT cleared DR7: give the host its breakpoints back. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 	asm volatile("stgi" ::: "memory");
+	/* A machine check in guest mode is the host's: run its handler. */
+	if (code == TDPR_SVM_EXIT_MC)
+		asm volatile("int $0x12");
 	local_irq_enable();
 
 	*info1 = VMCB_R(s, VMCB_EXITINFO1, u64);
 	*info2 = VMCB_R(s, VMCB_EXITINFO2, u64);
-	return VMCB_R(s, VMCB_EXITCODE, u64);
+	return code;
 }

@@ -11,14 +11,21 @@
 
 #include <linux/types.h>
 
+#include <asm/trapnr.h>
+
 /* #VMEXIT codes (APM vol. 2, appendix C) tdproot handles. */
 #define TDPR_SVM_EXIT_EXCP_BASE		0x040	/* + vector, 0x40..0x5f */
+#define TDPR_SVM_EXIT_MC		(TDPR_SVM_EXIT_EXCP_BASE + X86_TRAP_MC)
 #define TDPR_SVM_EXIT_INTR		0x060
 #define TDPR_SVM_EXIT_NMI		0x061
 #define TDPR_SVM_EXIT_SHUTDOWN		0x07f
 #define TDPR_SVM_EXIT_VMMCALL		0x081
 #define TDPR_SVM_EXIT_NPF		0x400
+#define TDPR_SVM_EXIT_SMI		0x062
+#define TDPR_SVM_EXIT_INIT		0x063
 #define TDPR_SVM_EXIT_INVALID		(~0ULL)
+/* Not the CPU's: SVM on this CPU belongs to another hypervisor now. */
+#define TDPR_SVM_EXIT_NOT_OURS		(~1ULL)
 
 /* EXITINFO1 of a nested page fault: the error code. */
 #define TDPR_SVM_NPF_WRITE		BIT_ULL(1)
@@ -67,6 +74,14 @@ void tdpr_svm_put(void);
 struct tdpr_svm *tdpr_svm_alloc(u32 asid);
 void tdpr_svm_free(struct tdpr_svm *s);
 
+/**
+ * tdpr_svm_init_state() - Set the VMCB up again from nothing (after a
+ *                         shutdown the guest state is undefined).
+ * @s: the VMCB.
+ * @asid: the guest's address-space id.
+ */
+void tdpr_svm_init_state(struct tdpr_svm *s, u32 asid);
+
 /* The guest state a vCPU sets up and reads back. */
 void tdpr_svm_set_entry(struct tdpr_svm *s, u32 rip, u32 rsp, u32 rax);
 u64 tdpr_svm_rip(struct tdpr_svm *s);
@@ -84,14 +99,18 @@ void tdpr_svm_set_rsp(struct tdpr_svm *s, u32 rsp);
  * @info2: set to EXITINFO2.
  *
  * Preemption must be off (SVM state is per CPU); interrupts are taken as
- * #VMEXIT(INTR) and serviced when this returns.
+ * #VMEXIT(INTR) and serviced when this returns, a machine check in the
+ * guest by the host's handler.
  *
- * Return: the exit code.
+ * Return: the exit code, or TDPR_SVM_EXIT_NOT_OURS if another hypervisor
+ * took SVM on this CPU (nothing ran).
  */
 u64 tdpr_svm_run(struct tdpr_svm *s, struct tdpr_svm_regs *regs, u64 ncr3, bool flush,
 		 u64 *info1, u64 *info2);
 
-/* The CPU's first and last usable ASID (ASID 0 is the host's). */
+/* The first ASID a plain guest may use (0 is the host's, SEV guests' next). */
+u32 tdpr_svm_first_asid(void);
+/* One more than the last ASID. */
 u32 tdpr_svm_nr_asids(void);
 
 #endif /* _TDPROOT_SVM_H */

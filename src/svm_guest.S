@@ -30,7 +30,7 @@
 	.globl	tdpr_svm_guest_start
 	.globl	tdpr_svm_guest_end
 tdpr_svm_guest_start:
-next:
+.Lnext:
 	/* Advance the generator: every access uses a fresh value. */
 	movl	%esi, %edx
 	shll	$13, %edx
@@ -45,16 +45,16 @@ next:
 	movl	%ebp, %eax
 	andl	$0xff, %eax
 	cmpl	$PATTERN_SEQ, %eax
-	jne	pick
+	jne	.Lpick
 	incl	%ebx
 	cmpl	%edi, %ebx
-	jb	chosen
+	jb	.Lchosen
 	xorl	%ebx, %ebx
-	jmp	chosen
-pick:
+	jmp	.Lchosen
+.Lpick:
 	movl	%edi, %ecx
 	cmpl	$PATTERN_HOT, %eax
-	jne	uniform
+	jne	.Luniform
 	/* Hot: nine in ten accesses go to the first 512 frames. */
 	movl	%esi, %eax
 	shrl	$8, %eax
@@ -63,16 +63,16 @@ pick:
 	divl	%ecx
 	movl	%edi, %ecx
 	testl	%edx, %edx
-	jz	uniform
+	jz	.Luniform
 	cmpl	$HOT_FRAMES, %ecx
-	jbe	uniform
+	jbe	.Luniform
 	movl	$HOT_FRAMES, %ecx
-uniform:
+.Luniform:
 	movl	%esi, %eax
 	xorl	%edx, %edx
 	divl	%ecx
 	movl	%edx, %ebx
-chosen:
+.Lchosen:
 	/* A write when (generator >> 16) % 100 < write_pct. */
 	movl	%esi, %eax
 	shrl	$16, %eax
@@ -85,7 +85,7 @@ chosen:
 	movl	%ebx, %eax
 	shll	$12, %eax
 	cmpl	%ecx, %edx
-	jb	write
+	jb	.Lwrite
 
 	movl	(%eax), %ecx
 	movl	%ecx, 4(%esp)
@@ -94,8 +94,8 @@ chosen:
 	movl	12(%eax), %ecx
 	movl	%ecx, 12(%esp)
 	movl	%ebx, (%esp)
-	jmp	logged
-write:
+	jmp	.Llogged
+.Lwrite:
 	movl	(%eax), %ecx
 	movl	%ecx, 4(%esp)
 	movl	4(%eax), %ecx
@@ -107,10 +107,10 @@ write:
 	movl	%ebx, %ecx
 	orl	$0x80000000, %ecx
 	movl	%ecx, (%esp)
-logged:
+.Llogged:
 	addl	$16, %esp
 	testl	$0xfff, %esp
-	jnz	next
+	jnz	.Lnext
 	vmmcall
-	jmp	next
+	jmp	.Lnext
 tdpr_svm_guest_end:

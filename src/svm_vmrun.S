@@ -8,9 +8,9 @@
  *
  * void tdpr_svm_vmrun(u64 vmcb_pa, struct tdpr_svm_regs *regs)
  *
- * Called with interrupts off and GIF clear; IF is set only around VMRUN so
- * that with V_INTR_MASKING a host interrupt exits the guest. GIF is clear
- * again after #VMEXIT, so the interrupt waits for the caller's stgi.
+ * Called with GIF clear and IF set (svm.c): with V_INTR_MASKING a host
+ * interrupt in guest mode exits; GIF is clear again after #VMEXIT, so the
+ * interrupt waits for the caller's stgi.
  */
 #include <linux/linkage.h>
 
@@ -57,9 +57,7 @@ SYM_FUNC_START(tdpr_svm_vmrun)
 	mov	R_R15(%rsi), %r15
 	mov	R_RSI(%rsi), %rsi
 
-	sti
 	vmrun	%rax
-	cli
 
 	/* RAX is the VMCB address again; everything else is the guest's. */
 	mov	(%rsp), %rax

@@ -90,6 +90,8 @@ static void tdpr_vcpu_put_root(struct tdpr_vcpu *v)
 		tdpr_root_release(v->vm, v->root);
 	v->root = NULL;
 	tdpr_tlb_flush(v);
+	if (v->sv)
+		tdpr_svm_vcpu_flush(v->sv);
 }
 
 static int tdpr_vcpu_load_root(struct tdpr_vcpu *v)
@@ -219,7 +221,7 @@ static int tdpr_vcpu_access(struct tdpr_vcpu *v, enum tdpr_pattern pattern,
  */
 static void tdpr_vcpu_guest(struct tdpr_vcpu *v, const struct tdpr_workload *wl)
 {
-	int ret = tdpr_svm_vcpu_run(v->sv, v->root, wl, &v->cache);
+	int ret = tdpr_svm_vcpu_run(v->sv, v->root, v->client, wl, &v->cache);
 
 	if (ret > 0) {
 		tdpr_stat_add(tdpr_vm_stats(v->vm), TDPR_STAT_accesses, ret);

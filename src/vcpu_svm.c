@@ -91,6 +91,7 @@ void tdpr_svm_vm_put(void)
 
 void tdpr_svm_vcpu_reset(struct tdpr_svm_vcpu *sv)
 {
+	tdpr_svm_init_state(sv->svm, sv->asid);
 	memset(&sv->regs, 0, sizeof(sv->regs));
 	/* xorshift32 must not start at 0. */
 	sv->regs.rsi = (0x9e3779b9U * (sv->idx + 1)) | 1;
@@ -111,7 +112,8 @@ struct tdpr_svm_vcpu *tdpr_svm_vcpu_create(struct tdpr_vm *vm, unsigned int idx)
 	sv = kzalloc(sizeof(*sv), GFP_KERNEL);
 	if (!sv)
 		return NULL;
-	asid = ida_alloc_range(&tdpr_svm_asids, 1, tdpr_svm_nr_asids() - 1, GFP_KERNEL);
+	asid = ida_alloc_range(&tdpr_svm_asids, tdpr_svm_first_asid(), tdpr_svm_nr_asids() - 1,
+			       GFP_KERNEL);
 	if (asid < 0)
 		goto fail;
 	sv->asid = asid;
@@ -123,8 +125,9 @@ struct tdpr_svm_vcpu *tdpr_svm_vcpu_create(struct tdpr_vm *vm, unsigned int idx)
 	sv->work_gfns = nr - TDPR_SVM_RESERVED_FRAMES;
 	sv->code_gfn = sv->work_gfns;
 	sv->log_gfn = sv->code_gfn + 1 + idx;
-	/* Every vCPU writes the same bytes: one that already runs them sees no change. */
-	if (tdpr_backing_write(vm, sv->code_gfn, TDPR_SVM_CODE_OFF, tdpr_svm_guest_start, len))
+	/* vCPU 0 starts first, while no guest runs the program. */
+	if (!idx &&
+	    tdpr_backing_write(vm, sv->code_gfn, TDPR_SVM_CODE_OFF, tdpr_svm_guest_start, len))
 		goto fail;
 	tdpr_svm_vcpu_reset(sv);
 	return sv;
@@ -191,7 +194,7 @@ static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv)
 	return n;
 }
 
-int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
+int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct tdpr_client *client,
 		      const struct tdpr_workload *wl, struct tdpr_pt_cache *cache)
 {
 	struct tdpr_stats *stats = tdpr_vm_stats(sv->vm);
@@ -205,16 +208,33 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
 	sv->regs.rdi = sv->work_gfns;
 	sv->regs.rbp = wl->pattern | wl->write_pct << 8;
 
+	/*
+	 * The last look at the requests, in the same RCU read-side section
+	 * (preemption off) as VMRUN: a zap_all that asks for a reload after
+	 * it frees the old root's tables only after this guest run exits, and
+	 * the next pass of the vCPU loop takes the request first.
+	 */
 	preempt_disable();
+	if (tdpr_client_pending(sv->vm, client)) {
+		preempt_enable();
+		return 0;
+	}
 	code = tdpr_svm_run(sv->svm, &sv->regs, ncr3, sv->flush, &info1, &info2);
 	preempt_enable();
+	if (code == TDPR_SVM_EXIT_NOT_OURS) {
+		WARN_ONCE(1, "vcpu=svm: another hypervisor took SVM on a CPU; the guest waits\n");
+		return -EIO;
+	}
 	sv->flush = false;
 	tdpr_stat_inc(stats, TDPR_STAT_vmruns);
 
 	switch (code) {
 	case TDPR_SVM_EXIT_INTR:
 	case TDPR_SVM_EXIT_NMI:
-		return 0;	/* taken when interrupts came back on */
+	case TDPR_SVM_EXIT_SMI:
+	case TDPR_SVM_EXIT_INIT:
+	case TDPR_SVM_EXIT_MC:
+		return 0;	/* the host's: taken when interrupts came back on */
 	case TDPR_SVM_EXIT_VMMCALL:
 		return tdpr_svm_check_log(sv);
 	case TDPR_SVM_EXIT_NPF:

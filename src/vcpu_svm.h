@@ -54,6 +54,10 @@ void tdpr_svm_vcpu_free(struct tdpr_svm_vcpu *sv);
 /**
  * tdpr_svm_vcpu_flush() - Flush the guest's TLB entries before its next run.
  * @sv: the vCPU.
+ *
+ * On a flush request, and whenever the vCPU puts or loads a root: the TLB
+ * is tagged by ASID, not by root, and a freed root's page may come back as
+ * the next root.
  */
 void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv);
 
@@ -61,18 +65,19 @@ void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv);
  * tdpr_svm_vcpu_run() - Run the guest on @root until its next exit, and handle it.
  * @sv: the vCPU.
  * @root: the root the caller holds, valid when loaded.
+ * @client: the vCPU's requests: one pending now means no VMRUN (return 0).
  * @wl: the workload the guest performs.
  * @cache: the vCPU's page-table cache, for the fault path.
  *
  * Return: the number of guest accesses checked (a full log), 0 after an
- * exit that needs nothing more, or what the fault path returned for a
+ * exit that needs nothing more or when a request came first, or what the fault path returned for a
  * nested page fault it could not resolve (-EAGAIN: the root was invalidated;
  * -EBUSY: an invalidation covers the frame; -ENOMEM), -EBUSY also when a
  * migrate keeps the log from being read (take the requests: the guest
  * reports again), or -EIO if the guest stopped (an exception, a shutdown, a
  * log it could not have written: integrity_errors counts it).
  */
-int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
+int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct tdpr_client *client,
 		      const struct tdpr_workload *wl, struct tdpr_pt_cache *cache);
 
 /**

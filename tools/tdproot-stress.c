@@ -613,8 +613,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tdproot-stress: %d failed writes\n", write_failures);
 		pass = false;
 	}
-	if (!strcmp(o.vcpu, "svm") && o.vcpus && strcmp(o.pattern, "idle") && (guest <= 0 || npf <= 0)) {
-		fprintf(stderr, "tdproot-stress: the hardware guests made %lld accesses, %lld NPF exits\n",
+	if (!strcmp(o.vcpu, "svm") && o.vcpus && strcmp(o.pattern, "idle") &&
+	    (guest <= 0 || npf <= 0)) {
+		fprintf(stderr,
+			"tdproot-stress: the hardware guests made %lld accesses, %lld NPF exits\n",
 			guest, npf);
 		pass = false;
 	}

@@ -1750,8 +1750,9 @@ FIXTURE_SETUP(svm)
 	 */
 	self->leaves = variant->huge ? 8 : SVM_WORK + 2;
 	self->tables = self->levels - 1 + (variant->huge ? 0 : 8);
-	ASSERT_EQ(0, tdp_writef("create", "hw mem=16M format=npt levels=%d vcpu=svm policy=%s huge=%s",
-				self->levels, variant->policy, variant->huge ? "2m" : "4k"));
+	ASSERT_EQ(0, tdp_writef("create", "hw mem=16M format=npt levels=%d vcpu=svm %s=%s huge=%s",
+				self->levels, "policy", variant->policy,
+				variant->huge ? "2m" : "4k"));
 }
 
 FIXTURE_TEARDOWN(svm)
@@ -1900,8 +1901,16 @@ TEST_F_TIMEOUT(svm, flips_zaps_and_migrations, 120)
 
 static int kvm_load(void)
 {
-	return system("insmod /kmod/irqbypass.ko && insmod /kmod/ccp.ko && "
-		      "insmod /kmod/kvm.ko && insmod /kmod/kvm-amd.ko 2>/dev/null");
+	static const char *const mods[] = { "irqbypass", "ccp", "kvm", "kvm-amd" };
+	char cmd[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mods); i++) {
+		snprintf(cmd, sizeof(cmd), "insmod /kmod/%s.ko 2>/dev/null", mods[i]);
+		if (system(cmd))
+			return -1;
+	}
+	return 0;
 }
 
 static void kvm_unload(void)
