@@ -25,6 +25,7 @@ enum tdpr_race_site {
 	TDPR_RACE_INSERT,	/* no valid root found, the new one not yet listed */
 	TDPR_RACE_FAULT,	/* a fault's sequence sampled, its entry not installed */
 	TDPR_RACE_ZAP_SPTE,	/* a clean writable leaf read by a zap, not yet exchanged */
+	TDPR_RACE_LIST_WALK,	/* a lockless walker on a root, its next link not yet read */
 };
 
 #define TDPR_RACE_MAX_US	100

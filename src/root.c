@@ -302,9 +302,12 @@ u64 tdpr_vm_valid_roots(struct tdpr_vm *vm)
 	 * last put that is about to invalidate it.
 	 */
 	rcu_read_lock();
-	list_for_each_entry_rcu(root, &vm->roots, link)
+	list_for_each_entry_rcu(root, &vm->roots, link) {
 		if (!READ_ONCE(root->invalid) && refcount_read(&root->count))
 			n++;
+		/* The root may leave the list now: its link must still lead on. */
+		tdpr_race_window(TDPR_RACE_LIST_WALK);
+	}
 	rcu_read_unlock();
 	return n;
 }

@@ -1173,6 +1173,9 @@ TEST_F_TIMEOUT(live, migrate_inside_zap_all_zaps_the_invalid_root, 120)
  * Reading NAME/stats takes no root reference, so it can never be the last
  * put that zaps a seed root: no root is invalidated by the reading task
  * while a vCPU flips address spaces (every flip a last put) next to it.
+ * Its count of valid roots walks the root list without a lock while those
+ * roots leave it, lingering on each (the race amplifier): a root unlinked
+ * without RCU would send it into the poisoned link.
  */
 TEST_F_TIMEOUT(live, stats_read_never_zaps, 60)
 {
@@ -1183,6 +1186,8 @@ TEST_F_TIMEOUT(live, stats_read_never_zaps, 60)
 	pid_t pid;
 	int fd;
 
+	/* The reader lingers on each root it walks past, as roots leave the list. */
+	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
 	ASSERT_EQ(0, tdp_writef("create", "sr mem=16M policy=seed"));
 	ASSERT_EQ(0, tdp_writef("sr/workload", "pattern=idle flip_ms=1"));
 	ASSERT_EQ(0, tdp_write(ev, "1"));
@@ -1203,6 +1208,7 @@ TEST_F_TIMEOUT(live, stats_read_never_zaps, 60)
 	while (tdp_now() < end)
 		usleep(100000);
 	stop_all(_metadata, &pid, 1);
+	ASSERT_EQ(0, race_amplifier(0));
 	ASSERT_EQ(0, tdp_writef("sr/vcpus", "0"));
 	ASSERT_EQ(0, tdp_write(ev, "0"));
 
