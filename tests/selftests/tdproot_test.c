@@ -704,7 +704,9 @@ TEST(stress_tool_cli)
 	ASSERT_NE(NULL, help);
 	ASSERT_NE(NULL, strstr(help, "\nRESULT pass duration_s="));
 	/* Migrators and the dirty-log reader are on by default. */
-	ASSERT_NE(NULL, strstr(help, " lost_writes=0\n"));
+	ASSERT_NE(NULL, strstr(help, " lost_writes=0 "));
+	/* Software vCPUs by default: no hardware guest ran. */
+	ASSERT_NE(NULL, strstr(help, " guest_accesses=0 npf_exits=0\n"));
 	ASSERT_EQ(NULL, strstr(help, " migrated_frames=0 "));
 	free(help);
 	assert_module_balanced(_metadata);
