@@ -39,7 +39,6 @@ struct tdpr_svm_vcpu {
 	unsigned int idx;
 	u32 asid;
 	u64 code_gfn, log_gfn, work_gfns;
-	phys_addr_t last_ncr3;
 	bool flush;
 	u32 rec[TDPR_SVM_LOG_RECORDS][TDPR_SVM_RECORD / sizeof(u32)];
 };
@@ -201,10 +200,6 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 	phys_addr_t ncr3 = tdpr_root_hpa(root);
 	u64 code, info1, info2, gfn;
 
-	/* The TLB is tagged by ASID, not by root: a new root starts clean. */
-	if (ncr3 != sv->last_ncr3)
-		sv->flush = true;
-	sv->last_ncr3 = ncr3;
 	sv->regs.rdi = sv->work_gfns;
 	sv->regs.rbp = wl->pattern | wl->write_pct << 8;
 
