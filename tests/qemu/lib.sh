@@ -104,13 +104,37 @@ boot_evidence() {
 		sed 's/^\[ *[0-9.]*\] //')${panic:+ / $panic}"
 }
 
+# stale_int3 LOG - whether the first oops in LOG is a kernel-mode "int3"
+# whose instruction is no longer INT3: the Code: line (the bytes as they are
+# when the oops prints) shows something else than 0xcc right before the
+# faulting RIP. A real INT3 in kernel text stays there; a text_poke_bp()
+# breakpoint is gone once the patching finished, and the patcher finishes
+# only after every CPU took its IPI, so a CPU that trapped on one afterwards
+# executed bytes it should no longer see: cross-modifying code the emulator
+# did not synchronize (tools/scenarios/text_poke_toggle.sh reproduces it
+# with no tdproot loaded). Prints the evidence; 0 if so.
+stale_int3() {
+	local log=$1 first rip code
+	first=$(grep -anE 'Oops: |BUG: |WARNING: |general protection' "$log" | head -n1)
+	[[ $first == *'Oops: int3:'* ]] || return 1
+	first=${first%%:*}
+	rip=$(tail -n "+$first" "$log" | grep -aom1 'RIP: 0010:[^ ]*' | cut -d: -f3)
+	code=$(tail -n "+$first" "$log" | grep -aom1 'Code: .*' | tr -d '\r')
+	[[ -n $rip && $code =~ \ ([0-9a-f]{2})\ \<[0-9a-f]{2}\> ]] || return 1
+	[[ ${BASH_REMATCH[1]} != cc ]] || return 1
+	info "emulator fault: a CPU trapped on an INT3 at $rip that is no longer there (the byte before RIP is now ${BASH_REMATCH[1]}): a text_poke_bp() breakpoint executed after the patching finished"
+	return 0
+}
+
 # emulator_fault OUT - whether a failed boot (logs in OUT) looks like the
-# emulator stopped running a vCPU rather than like a kernel bug: a stall or
-# lockup was reported, some CPU never answered the NMI backtrace requests
-# that followed (a CPU spinning with interrupts off still answers NMIs), and
-# no backtrace shows a tdproot function. Prints the evidence; 0 if so.
+# emulator's fault rather than like a kernel bug. Either a stale INT3
+# (stale_int3), or a vCPU that stopped running: a stall or lockup was
+# reported, some CPU never answered the NMI backtrace requests that followed
+# (a CPU spinning with interrupts off still answers NMIs), and no backtrace
+# shows a tdproot function. Prints the evidence; 0 if so.
 emulator_fault() {
 	local log=$1/console.log ncpu cpu silent=() first
+	stale_int3 "$log" && return 0
 	first=$(grep -anE 'rcu: INFO|detected stalls|soft lockup' "$log" | head -n1 | cut -d: -f1)
 	[[ -n $first ]] || return 1
 	ncpu=$(grep -aoE 'smp: Brought up [0-9]+ node[s]?, [0-9]+ CPU' "$log" | grep -oE '[0-9]+ CPU' | cut -d' ' -f1)

@@ -3,7 +3,8 @@
 # Boots KERNEL RUNS times, each running tools/scenarios/SCENARIO.sh once in
 # a fresh test host (sysrq enabled for its stall watchdog), and counts
 # passes, code failures and emulator faults (boot.sh's exit 75: a CPU that
-# answered no NMI backtrace, no tdproot frame). An emulator fault is
+# answered no NMI backtrace and no tdproot frame, or a stale text-poke INT3;
+# emulator_fault in lib.sh). An emulator fault is
 # reported as such, never as a pass, and its run is repeated once. Exits 1
 # on any code failure or a repeated emulator fault.
 set -euo pipefail
