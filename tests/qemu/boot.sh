@@ -6,7 +6,8 @@
 # at /tdproot.ko and DIR's files in /bin, runs --cmd as root, powers off, and
 # judges the run (exit 0 pass, 1 failure, 75 a failure that looks like the
 # emulator's, see emulator_fault in lib.sh). Logs land in --out: console.log (ttyS0: kernel log),
-# output.log (ttyS1: the command's stdout+stderr), qemu.log, exit_code.
+# output.log (ttyS1: the command's stdout+stderr), qemu.log, exit_code, and
+# after a timeout vcpus.log (the emulator's view of each vCPU, 20 s before).
 # Harness messages go to stderr; with --stream the command output goes to stdout.
 # --with PROG puts a dynamically linked program of this machine (trace-cmd;
 # installed from the Debian package of the same name if missing) in /bin,
@@ -45,15 +46,16 @@ need_pkgs qemu-system-x86 busybox-static cpio
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out"/{console.log,output.log,qemu.log,exit_code,initramfs.cpio.gz}
+rm -f "$out"/{console.log,output.log,qemu.log,exit_code,initramfs.cpio.gz,vcpus.log}
 
 # --- initramfs ----------------------------------------------------------------
 root=$(mktemp -d "$out/.root.XXXXXX")
-pid=''
+pid='' look='' sock=$(mktemp -u /tmp/tdproot-monitor.XXXXXX)
 # shellcheck disable=SC2317 # called via trap
 cleanup() {
-	rm -rf "$root"
+	rm -rf "$root" "$sock"
 	[[ -z $pid ]] || kill "$pid" 2>/dev/null || true # interrupted while streaming
+	[[ -z $look ]] || kill "$look" 2>/dev/null || true
 }
 trap cleanup EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp}
@@ -89,6 +91,8 @@ mount -t sysfs sys /sys
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t tmpfs tmp /tmp
+# Where the kernel's text landed (KASLR), for vcpu_rips in lib.sh.
+echo "tdproot-boot: _text at $(grep -m1 ' _text$' /proc/kallsyms | cut -d' ' -f1)" >/dev/kmsg
 # Raw mode: no \n -> \r\n translation in output.log.
 stty -F /dev/ttyS1 115200 raw -echo
 cd / && sh /cmd.sh >/dev/ttyS1 2>&1
@@ -111,11 +115,21 @@ chmod +x "$root/init"
 # --- boot ---------------------------------------------------------------------
 # --foreground keeps QEMU in our process group so Ctrl-C reaches it.
 qemu=(timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem"
-	-nodefaults -nographic -no-reboot -monitor none
+	-nodefaults -nographic -no-reboot -monitor "unix:$sock,server=on,wait=off"
 	-serial "file:$out/console.log" -serial "file:$out/output.log"
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz"
 	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 sysctl.kernel.hung_task_panic=1 loglevel=6 $append")
 : >"$out/output.log"
+# A last look before the timeout kills a host that stopped answering: what
+# the emulator says each vCPU runs, twice, 5 s apart (vcpu_rips in lib.sh).
+if ((timeout > 60)); then
+	(
+		sleep $((timeout - 20))
+		monitor_ask "$sock" 'info registers -a' >"$out/vcpus.log" 2>&1 &&
+			sleep 5 && monitor_ask "$sock" 'info registers -a' >>"$out/vcpus.log" 2>&1
+	) &
+	look=$!
+fi
 start=$SECONDS rc=0
 if ((stream)); then
 	"${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
@@ -127,12 +141,15 @@ else
 	"${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 || rc=$?
 fi
 secs=$((SECONDS - start))
+[[ -z $look ]] || { kill "$look" 2>/dev/null || true; }
+look=''
 
 # --- verdict ------------------------------------------------------------------
 touch "$out/console.log"
 reasons=()
+rips=$(vcpu_rips "$out" "$kernel")
 if ((rc == 124 || rc == 137)); then
-	reasons+=("timeout after ${timeout}s")
+	reasons+=("timeout after ${timeout}s${rips:+ (vCPUs: $rips)}")
 elif ((rc)); then
 	reasons+=("qemu exited $rc: $(tail -n1 "$out/qemu.log")")
 fi

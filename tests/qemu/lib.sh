@@ -104,6 +104,25 @@ boot_evidence() {
 		sed 's/^\[ *[0-9.]*\] //')${panic:+ / $panic}"
 }
 
+# monitor_ask SOCK COMMAND - what a test host's QEMU monitor answers.
+monitor_ask() {
+	python3 "$TDPROOT_HOST/monitor.py" ask "$1" "$2"
+}
+
+# vcpu_rips OUT IMAGE - one line: where each vCPU was in the looks boot.sh
+# took before a timeout (OUT/vcpus.log), as symbols of IMAGE's System.map
+# (the debug kernel's build tree) or as _text+offset (Debian's System.map is
+# a stub; the -dbg package's resolves it); empty without a look.
+vcpu_rips() {
+	local out=$1 image=$2 map text
+	[[ -s $out/vcpus.log ]] || return 0
+	map=$(dirname "$image")/System.map-${image##*/vmlinuz-}
+	[[ -f $map ]] || map=$(dirname "$image")/../../../System.map
+	text=$(grep -aom1 'tdproot-boot: _text at [0-9a-f]*' "$out/console.log" | awk '{print $NF}')
+	[[ -f $map && -n $text ]] || return 0
+	python3 "$TDPROOT_HOST/monitor.py" rips "$out/vcpus.log" "$map" "$text" || true
+}
+
 # stale_int3 LOG - whether the first oops in LOG is a kernel-mode "int3"
 # whose instruction is no longer INT3: the Code: line (the bytes as they are
 # when the oops prints) shows something else than 0xcc right before the
