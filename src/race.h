@@ -11,9 +11,13 @@
 #ifndef _TDPROOT_RACE_H
 #define _TDPROOT_RACE_H
 
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/minmax.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
 
 /* Where a window is held open; the caller names its decision point. */
 enum tdpr_race_site {
@@ -29,8 +33,11 @@ enum tdpr_race_site {
 };
 
 #define TDPR_RACE_MAX_US	100
+/* How long a vCPU's walk of an invalidated root may be held (see below). */
+#define TDPR_RACE_WALK_MS	50
 
 extern unsigned int tdpr_race_delay_us;
+extern atomic_t tdpr_race_walks_held;
 
 /**
  * tdpr_race_window() - Hold a race window open if the amplifier is on.
@@ -42,6 +49,41 @@ static inline void tdpr_race_window(enum tdpr_race_site site)
 
 	if (unlikely(us))
 		udelay(min_t(unsigned int, us, TDPR_RACE_MAX_US));
+}
+
+/**
+ * tdpr_race_hold_walk() - Hold a vCPU's lockless walk across a grace period.
+ * @invalid: the walk's root is invalid (a zap of it may come)
+ * @sptep: the entry of the root's own table the walk just read
+ * @old: what it read there, a link to a lower table
+ *
+ * A microsecond window is far shorter than an RCU grace period, so this
+ * one waits for events instead: with the amplifier on, one walk at a time
+ * that stands on a link of an invalidated root waits until a zap unlinks
+ * the lower table, then until a grace period has passed since, then 2 ms
+ * more for the callbacks that free tables; TDPR_RACE_WALK_MS at most. A
+ * walk inside its RCU read-side section, as it must be, holds that grace
+ * period off: it waits the whole time and the table is still there when
+ * it steps down. A walk outside one steps into a freed table.
+ */
+static inline void tdpr_race_hold_walk(bool invalid, u64 *sptep, u64 old)
+{
+	unsigned long end, cookie;
+
+	if (likely(!READ_ONCE(tdpr_race_delay_us)) || !invalid ||
+	    !atomic_add_unless(&tdpr_race_walks_held, 1, 1))
+		return;
+	end = jiffies + msecs_to_jiffies(TDPR_RACE_WALK_MS);
+	while (READ_ONCE(*sptep) == old && time_before(jiffies, end))
+		udelay(10);
+	if (READ_ONCE(*sptep) != old) {
+		cookie = get_state_synchronize_rcu();
+		while (!poll_state_synchronize_rcu(cookie) && time_before(jiffies, end))
+			udelay(10);
+		if (time_before(jiffies, end))
+			mdelay(2);
+	}
+	atomic_dec(&tdpr_race_walks_held);
 }
 
 #endif /* _TDPROOT_RACE_H */

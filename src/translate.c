@@ -12,6 +12,7 @@
 #include <linux/rcupdate.h>
 
 #include "mmu_internal.h"
+#include "race.h"
 #include "walk.h"
 
 int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write, u64 *pfn)
@@ -50,6 +51,10 @@ int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool wri
 			ret = 0;
 			break;
 		}
+		/* Test only: a zap of an invalid root may free the table below. */
+		if (iter.level == root->role.levels)
+			tdpr_race_hold_walk(READ_ONCE(root->invalid), iter.sptep,
+					    iter.old_spte);
 	}
 	rcu_read_unlock();
 	return ret;
