@@ -33,7 +33,7 @@ enum tdpr_race_site {
 };
 
 #define TDPR_RACE_MAX_US	100
-/* How long a vCPU's walk of an invalidated root may be held (see below). */
+/* How long a vCPU's walk may be held across a zap (see below). */
 #define TDPR_RACE_WALK_MS	50
 
 extern unsigned int tdpr_race_delay_us;
@@ -53,30 +53,33 @@ static inline void tdpr_race_window(enum tdpr_race_site site)
 
 /**
  * tdpr_race_hold_walk() - Hold a vCPU's lockless walk across a grace period.
- * @invalid: the walk's root is invalid (a zap of it may come)
- * @sptep: the entry of the root's own table the walk just read
- * @old: what it read there, a link to a lower table
+ * @doomed: the walk's root is invalid, or a zap_all is under way
+ * @link: the entry of the root's own table that links the table the walk
+ *	  stands in
  *
  * A microsecond window is far shorter than an RCU grace period, so this
  * one waits for events instead: with the amplifier on, one walk at a time
- * that stands on a link of an invalidated root waits until a zap unlinks
- * the lower table, then until a grace period has passed since, then 2 ms
- * more for the callbacks that free tables; TDPR_RACE_WALK_MS at most. A
- * walk inside its RCU read-side section, as it must be, holds that grace
- * period off: it waits the whole time and the table is still there when
- * it steps down. A walk outside one steps into a freed table.
+ * that stands in a table just below a root that is invalid or may be next
+ * (a zap_all is under way) waits until a zap unlinks that table, then until
+ * a grace period has passed since, then 2 ms for the callbacks that free
+ * tables; TDPR_RACE_WALK_MS at most. A walk inside its RCU read-side
+ * section, as it must be, holds that grace period off: it waits the whole
+ * time and its table is still there when it goes on. A walk outside one
+ * goes on in a freed table.
  */
-static inline void tdpr_race_hold_walk(bool invalid, u64 *sptep, u64 old)
+static inline void tdpr_race_hold_walk(bool doomed, u64 *link)
 {
 	unsigned long end, cookie;
+	u64 old;
 
-	if (likely(!READ_ONCE(tdpr_race_delay_us)) || !invalid ||
+	if (likely(!READ_ONCE(tdpr_race_delay_us)) || !doomed ||
 	    !atomic_add_unless(&tdpr_race_walks_held, 1, 1))
 		return;
 	end = jiffies + msecs_to_jiffies(TDPR_RACE_WALK_MS);
-	while (READ_ONCE(*sptep) == old && time_before(jiffies, end))
+	old = READ_ONCE(*link);
+	while (READ_ONCE(*link) == old && time_before(jiffies, end))
 		udelay(10);
-	if (READ_ONCE(*sptep) != old) {
+	if (READ_ONCE(*link) != old) {
 		cookie = get_state_synchronize_rcu();
 		while (!poll_state_synchronize_rcu(cookie) && time_before(jiffies, end))
 			udelay(10);

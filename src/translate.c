@@ -51,10 +51,11 @@ int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool wri
 			ret = 0;
 			break;
 		}
-		/* Test only: a zap of an invalid root may free the table below. */
-		if (iter.level == root->role.levels)
-			tdpr_race_hold_walk(READ_ONCE(root->invalid), iter.sptep,
-					    iter.old_spte);
+		/* Test only: a zap of this root may free the table the walk is in. */
+		if (iter.level == root->role.levels - 1)
+			tdpr_race_hold_walk(READ_ONCE(root->invalid) ||
+					    mutex_is_locked(&vm->zap_all_mutex),
+					    root->pt + tdpr_spte_index(gfn, root->role.levels));
 	}
 	rcu_read_unlock();
 	return ret;
