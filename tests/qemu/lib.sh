@@ -111,13 +111,17 @@ monitor_ask() {
 
 # vcpu_rips OUT IMAGE - one line: where each vCPU was in the looks boot.sh
 # took before a timeout (OUT/vcpus.log), as symbols of IMAGE's System.map
-# (the debug kernel's build tree) or as _text+offset (Debian's System.map is
-# a stub; the -dbg package's resolves it); empty without a look.
+# (the debug kernel's build tree), of the symbols the command printed from
+# /proc/kallsyms if it did, or as _text+offset (Debian's System.map is a
+# stub; the -dbg package's resolves it); empty without a look.
 vcpu_rips() {
 	local out=$1 image=$2 map text
 	[[ -s $out/vcpus.log ]] || return 0
 	map=$(dirname "$image")/System.map-${image##*/vmlinuz-}
 	[[ -f $map ]] || map=$(dirname "$image")/../../../System.map
+	# A command that printed the kernel's own symbols (text_poke_toggle.sh).
+	tr -d '\r' <"$out/output.log" | grep -aE '^[0-9a-f]{16} [tT] [^ ]+$' >"$out/kallsyms.map" || true
+	[[ ! -s $out/kallsyms.map ]] || map=$out/kallsyms.map
 	text=$(grep -aom1 'tdproot-boot: _text at [0-9a-f]*' "$out/console.log" | awk '{print $NF}')
 	[[ -f $map && -n $text ]] || return 0
 	python3 "$TDPROOT_HOST/monitor.py" rips "$out/vcpus.log" "$map" "$text" || true

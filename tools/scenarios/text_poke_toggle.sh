@@ -8,9 +8,13 @@
 # INT3 after the patching is done (it still saw the old bytes) oopses with
 # "int3", which boot.sh reports as an emulator fault (emulator_fault in
 # tests/qemu/lib.sh). It is the control for what the suite's boots call an
-# emulator fault: `make soak SCENARIO=text_poke_toggle`.
+# emulator fault: `make soak SCENARIO=text_poke_toggle`. A host that stops
+# answering instead (6.1) shows where its vCPUs were in boot.sh's verdict.
 T=/sys/kernel/tracing E=/sys/kernel/tracing/events/sched/sched_switch/enable
 mount -t tracefs none $T 2>/dev/null
+# The kernel's text symbols, so that a host that stops answering can be
+# told where its vCPUs were (vcpu_rips in tests/qemu/lib.sh).
+grep ' [tT] [^ ]*$' /proc/kallsyms
 (while :; do usleep 50; done) &
 a=$!
 (while :; do usleep 70; done) &
