@@ -33,8 +33,9 @@ enum tdpr_race_site {
 };
 
 #define TDPR_RACE_MAX_US	100
-/* How long a vCPU's walk may be held across a zap (see below). */
+/* How long a vCPU's walk may be held across a zap, and how often it looks. */
 #define TDPR_RACE_WALK_MS	50
+#define TDPR_RACE_WALK_POLL_US	10
 
 extern unsigned int tdpr_race_delay_us;
 extern atomic_t tdpr_race_walks_held;
@@ -78,11 +79,11 @@ static inline void tdpr_race_hold_walk(bool doomed, u64 *link)
 	end = jiffies + msecs_to_jiffies(TDPR_RACE_WALK_MS);
 	old = READ_ONCE(*link);
 	while (READ_ONCE(*link) == old && time_before(jiffies, end))
-		udelay(10);
+		udelay(TDPR_RACE_WALK_POLL_US);
 	if (READ_ONCE(*link) != old) {
 		cookie = get_state_synchronize_rcu();
 		while (!poll_state_synchronize_rcu(cookie) && time_before(jiffies, end))
-			udelay(10);
+			udelay(TDPR_RACE_WALK_POLL_US);
 		if (time_before(jiffies, end))
 			mdelay(2);
 	}

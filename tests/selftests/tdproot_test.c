@@ -1881,28 +1881,41 @@ static void svm_migrate_loop(const char *file)
 			_exit(1);
 }
 
+static void svm_zap_range_loop(const char *file)
+{
+	loop_setup();
+	for (;;) {
+		if (tdp_writef(file, "%d %d", rand() % (SVM_WORK / 2), 1 + rand() % (SVM_WORK / 2)))
+			_exit(1);
+		usleep(rand() % 2000);
+	}
+}
+
 /*
  * The stress mix on hardware: guests flipping address spaces every
- * millisecond, zap_all back to back and migrate beside them, the race
- * windows held open.
+ * millisecond (under seed each flip frees the root left behind), zap_all
+ * back to back, range zaps over every root and migrate beside them, the
+ * race windows held open.
  */
 TEST_F_TIMEOUT(svm, flips_zaps_and_migrations, 120)
 {
-	pid_t pids[2];
+	pid_t pids[3];
 
 	ASSERT_EQ(0, race_amplifier(TDP_RACE_DELAY_US));
 	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=random write_pct=20 flip_ms=1"));
 	ASSERT_EQ(0, tdp_writef("hw/vcpus", "2"));
 	pids[0] = spawn(zap_all_storm_loop, "hw/zap_all");
 	pids[1] = spawn(svm_migrate_loop, "hw/migrate");
+	pids[2] = spawn(svm_zap_range_loop, "hw/zap_range");
 	sleep(6);
-	stop_all(_metadata, pids, 2);
+	stop_all(_metadata, pids, 3);
 	ASSERT_EQ(0, race_amplifier(0));
-	TH_LOG("%lld zap_alls, %lld reloads, %lld flips, %lld frames migrated, %lld guest accesses",
-	       tdp_vm_stat("hw", "zaps_all"), tdp_vm_stat("hw", "vcpu_reloads"),
-	       tdp_vm_stat("hw", "role_flips"), tdp_vm_stat("hw", "migrated_frames"),
-	       tdp_vm_stat("hw", "guest_accesses"));
+	TH_LOG("%lld zap_alls, %lld range zaps, %lld reloads, %lld flips, %lld frames migrated, %lld guest accesses",
+	       tdp_vm_stat("hw", "zaps_all"), tdp_vm_stat("hw", "zaps_range"),
+	       tdp_vm_stat("hw", "vcpu_reloads"), tdp_vm_stat("hw", "role_flips"),
+	       tdp_vm_stat("hw", "migrated_frames"), tdp_vm_stat("hw", "guest_accesses"));
 	ASSERT_LT(10, tdp_vm_stat("hw", "zaps_all"));
+	ASSERT_LT(10, tdp_vm_stat("hw", "zaps_range"));
 	ASSERT_LT(10, tdp_vm_stat("hw", "vcpu_reloads"));
 	ASSERT_LT(10, tdp_vm_stat("hw", "role_flips"));
 	ASSERT_LT(10, tdp_vm_stat("hw", "migrated_frames"));
