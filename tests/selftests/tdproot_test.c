@@ -1910,7 +1910,7 @@ TEST_F_TIMEOUT(svm, flips_zaps_and_migrations, 120)
 	sleep(6);
 	stop_all(_metadata, pids, 3);
 	ASSERT_EQ(0, race_amplifier(0));
-	TH_LOG("%lld zap_alls, %lld range zaps, %lld reloads, %lld flips, %lld frames migrated, %lld guest accesses",
+	TH_LOG("%lld zap_alls, %lld ranges, %lld reloads, %lld flips, %lld moved, %lld accesses",
 	       tdp_vm_stat("hw", "zaps_all"), tdp_vm_stat("hw", "zaps_range"),
 	       tdp_vm_stat("hw", "vcpu_reloads"), tdp_vm_stat("hw", "role_flips"),
 	       tdp_vm_stat("hw", "migrated_frames"), tdp_vm_stat("hw", "guest_accesses"));
