@@ -12,6 +12,8 @@
 #   leak       roots or tables outliving their VM, kmemleak
 #   latency    mmu_lock held across a whole big zap (bigzap)
 #   hang       a test timed out or vCPUs stopped making progress
+#   guest      a vcpu=svm guest died: the CPU could not run it on (a wild
+#              exit, RIP or fault: its memory or state was corrupted)
 # The test host boots with panic_on_warn=0 here, so that a WARN (tdproot's
 # invariants are WARN_ON_ONCE) does not end the run before the consequence
 # shows; oops=panic, softlockup_panic and hung_task_panic stay.
@@ -59,8 +61,9 @@ consequence() {
 		[leak]='roots or tables outlived it; leaking the VM|unreferenced object 0x[0-9a-f]+|Expected .*"(roots_live|pt_pages_live|leaf_sptes|roots_freed|pt_pages_freed)"'
 		[latency]='Expected .*longest_hold_ns.*'
 		[hang]='Test terminated by timeout|timeout after [0-9]+s|vCPUs made no progress'
+		[guest]='vcpu=svm: the guest stopped(: exit 0x[0-9a-f]+| at rip 0x[0-9a-f]+)'
 	)
-	for kind in kasan oops refcount lockup integrity leak latency hang; do
+	for kind in kasan oops refcount lockup integrity leak latency hang guest; do
 		[[ $accepted == *" $kind "* ]] || continue
 		pat=${pats[$kind]}
 		for log in console.log output.log; do
@@ -106,9 +109,11 @@ for m in "${all[@]}"; do
 		out=$build/mutants/$m-$k
 		if [[ -n $rejudge ]]; then
 			[[ -f $out/output.log ]] || die "--rejudge: no earlier run of $m on $k in $out"
-			# A kernel that panicked leaves no exit code: a failed boot.
+			# A kernel that panicked leaves no exit code: a failed boot;
+			# so does a splat after a suite that passed (boot.sh's verdict).
 			rc=1
 			[[ ! -f $out/exit_code ]] || rc=$(<"$out/exit_code")
+			! grep -qaF -f "$top/tools/splats.txt" "$out/console.log" || rc=1
 		else
 			use_kernel "$k"
 			ko=$(TDPROOT_BUILD_TAG=mut-$m TDPROOT_PATCH=$patch "$here/build-module.sh" "$k" "$kdir")
