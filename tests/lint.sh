@@ -237,14 +237,15 @@ ran+=("shellcheck (${#scripts[@]} scripts)")
 # --- the harness's emulator-fault verdict --------------------------------------------
 info "emulator_fault: a stale text-poke INT3 is the emulator's; a real INT3 or a WARN first is not"
 # Consoles in tests/qemu/fixtures: stale-int3 is a 6.12 test host's; the
-# others are it with the INT3 still in the text, and with a WARN before it.
+# others are it with the INT3 still in the text, with a WARN before it, and
+# with an RCU stall report before it (any splat of tools/splats.txt comes first).
 fx=$top/tests/qemu/fixtures
-for f in stale-int3:0 real-int3:1 warn-then-int3:1; do
+for f in stale-int3:0 real-int3:1 warn-then-int3:1 stall-then-int3:1; do
 	rc=0
 	stale_int3 "$fx/${f%:*}.console" 2>/dev/null || rc=$?
 	((rc == ${f#*:})) || flag "stale_int3 on fixtures/${f%:*}.console returned $rc, wants ${f#*:}"
 done
-ran+=("emulator-fault verdict (3 consoles)")
+ran+=("emulator-fault verdict (4 consoles)")
 
 if ((fail)); then
 	info "lint FAILED"

@@ -138,7 +138,7 @@ vcpu_rips() {
 # with no tdproot loaded). Prints the evidence; 0 if so.
 stale_int3() {
 	local log=$1 first rip code
-	first=$(grep -anE 'Oops: |BUG: |WARNING: |general protection' "$log" | head -n1)
+	first=$(grep -anF -f "$TDPROOT_HOST/../../tools/splats.txt" "$log" | head -n1)
 	[[ $first == *'Oops: int3:'* ]] || return 1
 	first=${first%%:*}
 	rip=$(tail -n "+$first" "$log" | grep -aom1 'RIP: 0010:[^ ]*' | cut -d: -f3)
