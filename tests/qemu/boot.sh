@@ -8,6 +8,8 @@
 # emulator's, see emulator_fault in lib.sh). Logs land in --out: console.log (ttyS0: kernel log),
 # output.log (ttyS1: the command's stdout+stderr), qemu.log, exit_code, and
 # after a timeout vcpus.log (the emulator's view of each vCPU, 20 s before).
+# TDPROOT_ACCEL replaces "-accel tcg" (e.g. tcg,thread=single: one host
+# thread for every vCPU, the control for emulator faults; README).
 # Harness messages go to stderr; with --stream the command output goes to stdout.
 # --with PROG puts a dynamically linked program of this machine (trace-cmd;
 # installed from the Debian package of the same name if missing) in /bin,
@@ -114,7 +116,7 @@ chmod +x "$root/init"
 
 # --- boot ---------------------------------------------------------------------
 # --foreground keeps QEMU in our process group so Ctrl-C reaches it.
-qemu=(timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem"
+qemu=(timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel "${TDPROOT_ACCEL:-tcg}" -cpu max -smp 2 -m "$mem"
 	-nodefaults -nographic -no-reboot -monitor "unix:$sock,server=on,wait=off"
 	-serial "file:$out/console.log" -serial "file:$out/output.log"
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz"
