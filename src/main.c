@@ -8,12 +8,15 @@
 #include <linux/rcupdate.h>
 
 #include "debugfs.h"
+#include "spte.h"
 #include <tdproot/stats.h>
 
 static int __init tdproot_init(void)
 {
-	int ret = tdpr_stats_init(&tdpr_global_stats);
+	int ret;
 
+	tdpr_spte_init();
+	ret = tdpr_stats_init(&tdpr_global_stats);
 	if (ret)
 		return ret;
 	ret = tdpr_debugfs_init();

@@ -61,7 +61,7 @@ void tdpr_wait_frees(struct tdpr_vm *vm)
 
 void tdpr_pt_poison(u64 *pt)
 {
-	memset64(pt, TDPR_SPTE_FREED, TDPR_PT_ENTRIES);
+	memset64(pt, tdpr_spte_freed, TDPR_PT_ENTRIES);
 }
 
 static void tdpr_pt_free_rcu(struct rcu_head *head)

@@ -3,14 +3,33 @@
 
 #include <linux/bitfield.h>
 #include <linux/build_bug.h>
+#include <linux/init.h>
 #include <linux/mm.h>
+
+#include <asm/processor.h>
 
 #include "spte.h"
 
 static_assert(EPT_LARGE == TDPR_SPTE_LARGE && NPT_LARGE == TDPR_SPTE_LARGE);
 static_assert(!(TDPR_SPTE_FROZEN & (EPT_RWX | NPT_PRESENT | TDPR_SPTE_SW_PRESENT)));
-static_assert(!(TDPR_SPTE_FREED & (EPT_RWX | NPT_PRESENT | TDPR_SPTE_SW_PRESENT)));
-static_assert(TDPR_SPTE_FREED != TDPR_SPTE_FROZEN);
+static_assert(!(TDPR_SPTE_FREED_BASE & (EPT_RWX | NPT_PRESENT | TDPR_SPTE_SW_PRESENT)));
+static_assert(!((TDPR_SPTE_FREED_BASE | TDPR_SPTE_FREED_RSVD) & TDPR_SPTE_SW_PRESENT));
+static_assert((TDPR_SPTE_FREED_RSVD & EPT_READABLE) && (TDPR_SPTE_FREED_RSVD & NPT_PRESENT));
+static_assert(TDPR_SPTE_FREED_BASE != TDPR_SPTE_FROZEN);
+static_assert((TDPR_SPTE_FREED_BASE | TDPR_SPTE_FREED_RSVD) != TDPR_SPTE_FROZEN);
+
+u64 tdpr_spte_freed __ro_after_init = TDPR_SPTE_FREED_BASE;
+
+void __init tdpr_spte_init(void)
+{
+	/* The CPU's own width: the kernel's x86_phys_bits subtracts SME's bits. */
+	unsigned int phys_bits = 36;
+
+	if (cpuid_eax(0x80000000) >= 0x80000008)
+		phys_bits = cpuid_eax(0x80000008) & 0xff;
+	if (phys_bits < 52)
+		tdpr_spte_freed = TDPR_SPTE_FREED_BASE | TDPR_SPTE_FREED_RSVD;
+}
 
 const char *const tdpr_format_names[TDPR_FMT_NR] = {
 	[TDPR_FMT_EPT] = "ept",

@@ -8,6 +8,7 @@
 #define _TDPROOT_SPTE_H
 
 #include <linux/bits.h>
+#include <linux/cache.h>
 #include <linux/types.h>
 
 #include <tdproot/format.h>
@@ -67,8 +68,22 @@
  * What a table page holds between its grace period and the page allocator:
  * never seen by a reader that entered its RCU read side before the table
  * was unlinked, so a walker that reads it has walked a freed table.
+ *
+ * The software walker compares the whole value. For a CPU's walk the
+ * poison is an entry that is present (NPT P, EPT R) with physical address
+ * bit 51 set, which is reserved on every CPU whose physical addresses are
+ * narrower than 52 bits: the walk stops there with a reserved-bit fault
+ * (an NPF with RSVD, an EPT misconfiguration), the hardware's own report
+ * of a freed table. Where bit 51 is a real address bit the poison stays
+ * non-present, so no CPU follows it into memory that does not exist.
  */
-#define TDPR_SPTE_FREED		(BIT_ULL(62) | BIT_ULL(61) | BIT_ULL(9) | BIT_ULL(5))
+#define TDPR_SPTE_FREED_BASE	(BIT_ULL(62) | BIT_ULL(61) | BIT_ULL(9) | BIT_ULL(5))
+#define TDPR_SPTE_FREED_RSVD	(BIT_ULL(51) | BIT_ULL(0))
+
+extern u64 tdpr_spte_freed __ro_after_init;
+
+/* Pick the poison for this CPU; see TDPR_SPTE_FREED_BASE. */
+void tdpr_spte_init(void);
 
 static inline bool tdpr_spte_present(u64 spte)
 {

@@ -26,7 +26,7 @@ int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool wri
 	rcu_read_lock();
 	for_each_tdpr_pte(iter, root->pt, root->role.levels, gfn, gfn + 1) {
 		/* Like hardware reading a page the allocator already took back. */
-		if (unlikely(iter.old_spte == TDPR_SPTE_FREED)) {
+		if (unlikely(iter.old_spte == tdpr_spte_freed)) {
 			tdpr_stat_inc(&vm->stats, TDPR_STAT_integrity_errors);
 			WARN_ONCE(1, "vm %s: a vCPU walked a freed table (gfn 0x%llx, level %d)\n",
 				  vm->name, gfn, iter.level);

@@ -235,8 +235,17 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 	case TDPR_SVM_EXIT_NPF:
 		tdpr_stat_inc(stats, TDPR_STAT_npf_exits);
 		gfn = info2 >> PAGE_SHIFT;
-		/* Reserved bits: the CPU walked an entry no tdproot path writes. */
-		if (gfn >= tdpr_vm_nr_gfns(sv->vm) || (info1 & TDPR_SVM_NPF_RSVD))
+		/*
+		 * Reserved bits: no tdproot path writes them into a live entry,
+		 * only the poison of a table whose grace period ended.
+		 */
+		if (info1 & TDPR_SVM_NPF_RSVD) {
+			tdpr_stat_inc(stats, TDPR_STAT_integrity_errors);
+			WARN_ONCE(1, "vcpu=svm: a vCPU walked a freed table (the CPU's nested walk for gpa 0x%llx under nCR3 0x%llx: NPF with reserved bits)\n",
+				  info2, (u64)ncr3);
+			return -EIO;
+		}
+		if (gfn >= tdpr_vm_nr_gfns(sv->vm))
 			break;
 		return tdpr_fault(sv->vm, root, gfn, info1 & TDPR_SVM_NPF_WRITE, cache);
 	case TDPR_SVM_EXIT_INVALID:

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: mutants.sh [--rejudge] [KERNEL] [MUTANT...]
+# Usage: mutants.sh [--rejudge] [--hw] [KERNEL] [MUTANT...]
 # Each mutant is tests/mutants/NAME.patch: a small diff against src/ that
 # re-creates a bug of the lifecycle's history (its header says which, what
 # should catch it, on which kernels it runs and which consequences count).
@@ -14,6 +14,9 @@
 #   hang       a test timed out or vCPUs stopped making progress
 #   guest      a vcpu=svm guest died: the CPU could not run it on (a wild
 #              exit, RIP or fault: its memory or state was corrupted)
+#   cpu        the CPU's own walk of a root saw the bug: a nested page fault
+#              with reserved bits (it walked a poisoned, freed table) or a
+#              value the guest read back wrong
 # The test host boots with panic_on_warn=0 here, so that a WARN (tdproot's
 # invariants are WARN_ON_ONCE) does not end the run before the consequence
 # shows; oops=panic, softlockup_panic and hung_task_panic stay.
@@ -23,21 +26,30 @@
 # stands for KERNEL (default 6.1); "debug" and "6.12-rt" are always those.
 # --rejudge builds and boots nothing: it judges the logs the last run left
 # in .build/mutants again, with these rules (make mutants REJUDGE=1).
+# --hw is the hardware's view (make mutants HW=1): the mutants whose header
+# has a "Hardware:" line (what the CPU should see), each on KERNEL whatever
+# the header says, with only the svm tests (tdproot_test -f svm), and only
+# what the CPU or the guest reported counts: kinds cpu and guest.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/lib.sh"
 
-rejudge=''
-if [[ ${1:-} == --rejudge ]]; then
-	rejudge=1
+rejudge='' hw=''
+while [[ ${1:-} == --* ]]; do
+	case $1 in
+	--rejudge) rejudge=1 ;;
+	--hw) hw=1 ;;
+	*) die "usage: mutants.sh [--rejudge] [--hw] [KERNEL] [MUTANT...]" ;;
+	esac
 	shift
-fi
+done
 kernel=${1:-6.1}
 shift || true
 all=()
 for p in "$top"/tests/mutants/*.patch; do
+	[[ -z $hw ]] || grep -q '^Hardware: ' "$p" || continue
 	all+=("$(basename "$p" .patch)")
 done
 (($#)) && all=("$@")
@@ -57,13 +69,14 @@ consequence() {
 		[oops]='BUG: unable to handle [^(]+|general protection fault[^,]*|kernel BUG at [^!]+'
 		[refcount]='refcount_t: [^.]+\.'
 		[lockup]='soft lockup - CPU#[0-9]+ stuck for [0-9]+s|task [^ ]+ blocked for more than [0-9]+ seconds|rcu: INFO: [a-z_]+ (self-)?detected stalls?'
-		[integrity]='a vCPU walked a freed table|a vCPU used a translation cached before zap_range|translated to pfn 0x[0-9a-f]+, not its backing page|a root older than zap_all [0-9]+ escaped it|translated to pfn 0x[0-9a-f]+: a page migrate retired|zap: gfn 0x[0-9a-f]+ \(frame 0x[0-9a-f]+\) still on pfn 0x[0-9a-f]+|a zap found gfn 0x[0-9a-f]+ .* mapped to pfn 0x[0-9a-f]+, [a-z ]+: an invalidation missed this root|[0-9]+ written frames? missing from the dirty log|Expected 0 \(0\) == .*"integrity_errors"'
+		[integrity]='a vCPU walked a freed table|a vCPU used a translation cached before zap_range|translated to pfn 0x[0-9a-f]+, not its backing page|a root older than zap_all [0-9]+ escaped it|translated to pfn 0x[0-9a-f]+: a page migrate retired|zap: gfn 0x[0-9a-f]+ \(frame 0x[0-9a-f]+\) still on pfn 0x[0-9a-f]+|a zap found gfn 0x[0-9a-f]+ .* mapped to pfn 0x[0-9a-f]+, [a-z ]+: an invalidation missed this root|[0-9]+ written frames? missing from the dirty log|the guest.s (read|write) of gfn 0x[0-9a-f]+ \(frame 0x[0-9a-f]+\) found stamp 0x[0-9a-f]+|Expected 0 \(0\) == .*"integrity_errors"'
 		[leak]='roots or tables outlived it; leaking the VM|unreferenced object 0x[0-9a-f]+|Expected .*"(roots_live|pt_pages_live|leaf_sptes|roots_freed|pt_pages_freed)"'
 		[latency]='Expected .*longest_hold_ns.*'
 		[hang]='Test terminated by timeout|timeout after [0-9]+s|vCPUs made no progress'
 		[guest]='vcpu=svm: the guest stopped(: exit 0x[0-9a-f]+| at rip 0x[0-9a-f]+)'
+		[cpu]='a vCPU walked a freed table \(the CPU.s nested walk[^)]*\)|the guest.s (read|write) of gfn 0x[0-9a-f]+ \(frame 0x[0-9a-f]+\) found stamp 0x[0-9a-f]+: [a-z ]+'
 	)
-	for kind in kasan oops refcount lockup integrity leak latency hang guest; do
+	for kind in kasan oops refcount lockup integrity leak latency hang cpu guest; do
 		[[ $accepted == *" $kind "* ]] || continue
 		pat=${pats[$kind]}
 		for log in console.log output.log; do
@@ -104,9 +117,13 @@ for m in "${all[@]}"; do
 	accepted=$(field "$patch" Consequence)
 	kernels=$(field "$patch" Kernel)
 	[[ -n $accepted && -n $kernels ]] || die "$patch: no Kernel: or Consequence: line"
+	cmd=suite.sh suffix=''
+	if [[ -n $hw ]]; then
+		accepted='cpu guest' kernels=$kernel cmd='suite.sh -f svm' suffix=-hw
+	fi
 	for k in $kernels; do
 		[[ $k != 6.1 ]] || k=$kernel
-		out=$build/mutants/$m-$k
+		out=$build/mutants/$m-$k$suffix
 		if [[ -n $rejudge ]]; then
 			[[ -f $out/output.log ]] || die "--rejudge: no earlier run of $m on $k in $out"
 			# A kernel that panicked leaves no exit code: a failed boot;
@@ -120,7 +137,7 @@ for m in "${all[@]}"; do
 			info "mutant $m on $k"
 			rc=0
 			"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-				--with trace-cmd --cmd "suite.sh" --out "$out" \
+				--with trace-cmd --cmd "$cmd" --out "$out" \
 				--timeout "$(is_debug "$k" && echo 1800 || echo 900)" \
 				--append "panic_on_warn=0${boot_append:+ $boot_append}" \
 				2>"$out.verdict" || rc=$?
