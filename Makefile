@@ -94,7 +94,7 @@ model:
 	tests/model/run.sh
 
 mutants:
-	tests/qemu/mutants.sh $(if $(REJUDGE),--rejudge) $(if $(HW),--hw) $(KERNEL) $(MUTANTS)
+	tests/qemu/mutants.sh $(if $(filter 1,$(REJUDGE)),--rejudge) $(if $(filter 1,$(HW)),--hw) $(KERNEL) $(MUTANTS)
 
 soak:
 	tests/qemu/soak.sh $(KERNEL) $(or $(SCENARIO),populate_zap_all) $(or $(RUNS),1)

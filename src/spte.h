@@ -75,7 +75,10 @@
  * narrower than 52 bits: the walk stops there with a reserved-bit fault
  * (an NPF with RSVD, an EPT misconfiguration), the hardware's own report
  * of a freed table. Where bit 51 is a real address bit the poison stays
- * non-present, so no CPU follows it into memory that does not exist.
+ * non-present, so no CPU follows it into memory that does not exist. A
+ * kernel that clears or poisons pages as they are freed (init_on_free=1,
+ * page_poison=1) overwrites it at once: walks of freed tables then read
+ * that kernel's pattern, non-present for both walkers.
  */
 #define TDPR_SPTE_FREED_BASE	(BIT_ULL(62) | BIT_ULL(61) | BIT_ULL(9) | BIT_ULL(5))
 #define TDPR_SPTE_FREED_RSVD	(BIT_ULL(51) | BIT_ULL(0))

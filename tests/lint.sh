@@ -121,6 +121,8 @@ for p in "$top"/tests/mutants/*.patch; do
 	for f in Kernel Consequence; do
 		grep -q "^$f: " "$p" || flag "$(basename "$p") has no $f: line"
 	done
+	! grep -q '^Hardware: ' "$p" || grep -qE '^Hardware: (yes|no): ' "$p" ||
+		flag "$(basename "$p"): a Hardware: line says \"yes: ...\" or \"no: ...\""
 done
 ((nmut)) || flag "no mutant in tests/mutants/"
 ! grep -rn TDPROOT_MUTANT "$top"/src "$top"/include "$top"/Kbuild || flag "a TDPROOT_MUTANT switch is back"

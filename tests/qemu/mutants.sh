@@ -27,9 +27,13 @@
 # --rejudge builds and boots nothing: it judges the logs the last run left
 # in .build/mutants again, with these rules (make mutants REJUDGE=1).
 # --hw is the hardware's view (make mutants HW=1): the mutants whose header
-# has a "Hardware:" line (what the CPU should see), each on KERNEL whatever
-# the header says, with only the svm tests (tdproot_test -f svm), and only
-# what the CPU or the guest reported counts: kinds cpu and guest.
+# has a "Hardware:" line, each on KERNEL whatever the header says, with only
+# the svm tests (tdproot_test -f svm), and only what the CPU or the guest
+# reported counts: kinds cpu and guest. "Hardware: yes: ..." says what the
+# CPU should see; "Hardware: no: ..." says why the bug stays on the host
+# side, where only the ordinary run catches it: such a mutant that the svm
+# tests pass, or that fails by a host-side consequence (KASAN, refcount, ...)
+# the CPU did not see, is counted as host_only, not as survived.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -109,7 +113,7 @@ build=$top/.build
 [[ -n $rejudge ]] || "$here/build-tests.sh" "$build/bin"
 
 mkdir -p "$build/mutants"
-killed=0 survived=0
+killed=0 survived=0 host_only=0
 results=()
 for m in "${all[@]}"; do
 	patch=$top/tests/mutants/$m.patch
@@ -117,9 +121,13 @@ for m in "${all[@]}"; do
 	accepted=$(field "$patch" Consequence)
 	kernels=$(field "$patch" Kernel)
 	[[ -n $accepted && -n $kernels ]] || die "$patch: no Kernel: or Consequence: line"
-	cmd=suite.sh suffix=''
+	cmd=suite.sh suffix='' expect=''
 	if [[ -n $hw ]]; then
 		accepted='cpu guest' kernels=$kernel cmd='suite.sh -f svm' suffix=-hw
+		expect=$(field "$patch" Hardware)
+		expect=${expect%%:*}
+		[[ $expect == yes || $expect == no ]] ||
+			die "$patch: no \"Hardware: yes: ...\" or \"Hardware: no: ...\" line"
 	fi
 	for k in $kernels; do
 		[[ $k != 6.1 ]] || k=$kernel
@@ -142,6 +150,11 @@ for m in "${all[@]}"; do
 				--append "panic_on_warn=0${boot_append:+ $boot_append}" \
 				2>"$out.verdict" || rc=$?
 		fi
+		if ((rc == 0)) && [[ $expect == no ]]; then
+			results+=("$(printf '| %s | %s | - | host only: the svm tests passed |' "$m" "$k")")
+			host_only=$((host_only + 1))
+			continue
+		fi
 		if ((rc == 0)); then
 			results+=("$(printf '| %s | %s | - | SURVIVED: the suite passed |' "$m" "$k")")
 			survived=$((survived + 1))
@@ -152,7 +165,15 @@ for m in "${all[@]}"; do
 		by=$(grep -m1 '^    not ok' <<<"$log" | awk '{print $NF}' || true)
 		[[ -n $by ]] || by=$(grep '^    #  RUN' <<<"$log" | tail -n1 | awk '{print $3}' || true)
 		IFS=$'\t' read -r what test < <(consequence "$out" "$accepted")
-		if [[ $what == other:* ]]; then
+		host=''
+		if [[ $what == other:* && $expect == no ]]; then
+			host=$(consequence "$out" "kasan oops refcount lockup integrity leak latency hang")
+			[[ $host != other:* ]] || host=''
+		fi
+		if [[ -n $host ]]; then
+			results+=("$(printf '| %s | %s | %s | host only: %s |' "$m" "$k" "${by:-?}" "${host%%$'\t'*}")")
+			host_only=$((host_only + 1))
+		elif [[ $what == other:* ]]; then
 			results+=("$(printf '| %s | %s | %s | NOT KILLED by a consequence (%s) |' "$m" "$k" "${by:-?}" "$what")")
 			survived=$((survived + 1))
 		else
@@ -166,5 +187,9 @@ echo
 echo "| mutant | kernel | test that showed it | consequence |"
 echo "|---|---|---|---|"
 printf '%s\n' "${results[@]}"
-echo "mutants: killed=$killed survived=$survived"
+if [[ -n $hw ]]; then
+	echo "mutants (the CPU's view): killed=$killed survived=$survived host_only=$host_only"
+else
+	echo "mutants: killed=$killed survived=$survived"
+fi
 ((survived == 0))
