@@ -398,6 +398,11 @@ static struct page *tdpr_guest_page(struct tdpr_vm *vm, u64 gfn, unsigned int of
 	return tdpr_frame_page(vm, tdpr_backing_frame(vm, gfn));
 }
 
+u64 tdpr_backing_pfn(struct tdpr_vm *vm, u64 gfn)
+{
+	return page_to_pfn(tdpr_frame_page(vm, tdpr_backing_frame(vm, gfn)));
+}
+
 int tdpr_backing_write(struct tdpr_vm *vm, u64 gfn, unsigned int off, const void *src, size_t len)
 {
 	struct page *page;

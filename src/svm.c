@@ -104,6 +104,8 @@
 struct tdpr_svm {
 	struct page *vmcb;
 	int last_cpu;
+	/* For a dead guest's report: the last VMRUN's RIP and host save area. */
+	u64 entry_rip, exit_hsave;
 };
 
 /* svm_vmrun.S reads and writes the registers at these offsets. */
@@ -370,6 +372,56 @@ u32 tdpr_svm_rsp(struct tdpr_svm *s)
 	return VMCB_R(s, VMCB_RSP, u64);
 }
 
+u64 tdpr_svm_entry_rip(struct tdpr_svm *s)
+{
+	return s->entry_rip;
+}
+
+u64 tdpr_svm_exit_hsave(struct tdpr_svm *s)
+{
+	return s->exit_hsave;
+}
+
+u64 tdpr_svm_rax(struct tdpr_svm *s)
+{
+	return VMCB_R(s, VMCB_RAX, u64);
+}
+
+bool tdpr_svm_holds_host_state(struct tdpr_svm *s)
+{
+	return VMCB_R(s, VMCB_RIP, u64) == (unsigned long)tdpr_svm_vmrun_resume &&
+	       VMCB_R(s, VMCB_RAX, u64) == page_to_phys(s->vmcb) &&
+	       s->exit_hsave != page_to_phys(s->vmcb);
+}
+
+const void *tdpr_svm_vmrun_resume_addr(void)
+{
+	return tdpr_svm_vmrun_resume;
+}
+
+static void tdpr_svm_read_hsave(void *pa)
+{
+	rdmsrl(MSR_VM_HSAVE_PA, *(u64 *)pa);
+}
+
+void tdpr_svm_describe(struct tdpr_svm *s)
+{
+	int cpu;
+
+	pr_err("vcpu=svm: VMCB at 0x%llx, last run on CPU %d\n",
+	       (u64)page_to_phys(s->vmcb), s->last_cpu);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		u64 pa = 0;
+
+		smp_call_function_single(cpu, tdpr_svm_read_hsave, &pa, 1);
+		pr_err("vcpu=svm: CPU %d: host save area 0x%llx, VM_HSAVE_PA 0x%llx\n", cpu,
+		       per_cpu(tdpr_svm_hsave, cpu) ?
+		       (u64)page_to_phys(per_cpu(tdpr_svm_hsave, cpu)) : 0, pa);
+	}
+	cpus_read_unlock();
+}
+
 void tdpr_svm_set_rsp(struct tdpr_svm *s, u32 rsp)
 {
 	VMCB_W(s, VMCB_RSP, u64, rsp);
@@ -407,10 +459,17 @@ u64 tdpr_svm_run(struct tdpr_svm *s, struct tdpr_svm_regs *regs, u64 ncr3, bool 
 	 * in guest mode exits, and is taken once GIF and IF are set again.
 	 * (No sti right before VMRUN: its shadow would reach the guest.)
 	 */
+	s->entry_rip = VMCB_R(s, VMCB_RIP, u64);
 	asm volatile("clgi" ::: "memory");
 	raw_local_irq_enable();
 	tdpr_svm_vmrun(page_to_phys(s->vmcb), regs);
 	raw_local_irq_disable();
+	/*
+	 * #VMEXIT loaded the host from VM_HSAVE_PA: still this CPU's save
+	 * area, as tdpr_svm_cpu_on() found it (nothing may change it with
+	 * GIF clear). Kept for tdpr_svm_holds_host_state().
+	 */
+	rdmsrl(MSR_VM_HSAVE_PA, s->exit_hsave);
 	code = VMCB_R(s, VMCB_EXITCODE, u64);
 	/* #VMEXIT cleared DR7: give the host its breakpoints back. */
 	if (hw_breakpoint_active())
@@ -423,5 +482,7 @@ u64 tdpr_svm_run(struct tdpr_svm *s, struct tdpr_svm_regs *regs, u64 ncr3, bool 
 
 	*info1 = VMCB_R(s, VMCB_EXITINFO1, u64);
 	*info2 = VMCB_R(s, VMCB_EXITINFO2, u64);
+	if (WARN_ON_ONCE(s->exit_hsave != page_to_phys(this_cpu_read(tdpr_svm_hsave))))
+		return TDPR_SVM_EXIT_NOT_OURS;
 	return code;
 }

@@ -87,6 +87,22 @@ void tdpr_svm_set_entry(struct tdpr_svm *s, u32 rip, u32 rsp, u32 rax);
 u64 tdpr_svm_rip(struct tdpr_svm *s);
 void tdpr_svm_set_rip(struct tdpr_svm *s, u64 rip);
 u32 tdpr_svm_rsp(struct tdpr_svm *s);
+u64 tdpr_svm_rax(struct tdpr_svm *s);
+u64 tdpr_svm_entry_rip(struct tdpr_svm *s);
+u64 tdpr_svm_exit_hsave(struct tdpr_svm *s);
+
+/*
+ * Whether the VMCB's save area holds the host's own state as of the
+ * instruction after VMRUN (RIP there, RAX the VMCB): what a CPU writes only
+ * into its host save area, which is not this VMCB.
+ */
+bool tdpr_svm_holds_host_state(struct tdpr_svm *s);
+const void *tdpr_svm_vmrun_resume_addr(void);
+/* svm_vmrun.S: the instruction after VMRUN, where #VMEXIT resumes the host. */
+extern const u8 tdpr_svm_vmrun_resume[];
+
+/* For a dead guest's report: where its VMCB is, and every CPU's host save area. */
+void tdpr_svm_describe(struct tdpr_svm *s);
 void tdpr_svm_set_rsp(struct tdpr_svm *s, u32 rsp);
 
 /**

@@ -13,6 +13,7 @@
  * interrupt waits for the caller's stgi.
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
 
 /* Offsets in struct tdpr_svm_regs. */
 #define R_RBX	0
@@ -58,6 +59,9 @@ SYM_FUNC_START(tdpr_svm_vmrun)
 	mov	R_RSI(%rsi), %rsi
 
 	vmrun	%rax
+	/* Where #VMEXIT resumes the host: the RIP of its save area. */
+SYM_INNER_LABEL(tdpr_svm_vmrun_resume, SYM_L_GLOBAL)
+	ANNOTATE_NOENDBR	/* its address is compared, never jumped to */
 
 	/* RAX is the VMCB address again; everything else is the guest's. */
 	mov	(%rsp), %rax

@@ -25,6 +25,8 @@
 #define TDPR_BATCH		256
 #define TDPR_HOT_FRAMES		512
 #define TDPR_NO_GFN		(~0ULL)
+/* How long a hardware vCPU waits for an invalidation in its way. */
+#define TDPR_SVM_BUSY_US	50
 
 const char *const tdpr_pattern_names[TDPR_PATTERN_NR] = {
 	[TDPR_PATTERN_IDLE] = "idle",
@@ -227,7 +229,14 @@ static void tdpr_vcpu_guest(struct tdpr_vcpu *v, const struct tdpr_workload *wl)
 		tdpr_stat_add(tdpr_vm_stats(v->vm), TDPR_STAT_accesses, ret);
 		tdpr_client_stall_end(v->vm, v->client);
 	} else if (ret == -EBUSY) {
+		/*
+		 * An invalidation (a migrate holding the log, or a range over
+		 * the faulting frame) is under way: take its requests and give
+		 * it a moment, rather than entering a guest that can only exit
+		 * again at once.
+		 */
 		tdpr_vcpu_handle_requests(v);
+		usleep_range(TDPR_SVM_BUSY_US, 2 * TDPR_SVM_BUSY_US);
 	} else if (ret == -EAGAIN) {
 		if (!tdpr_vcpu_handle_requests(v))
 			tdpr_vcpu_reload(v);

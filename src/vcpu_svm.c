@@ -29,6 +29,8 @@
 #define TDPR_SVM_LOG_RECORDS	((PAGE_SIZE - TDPR_SVM_LOG_OFF) / TDPR_SVM_RECORD)
 #define TDPR_SVM_REC_WRITE	BIT(31)
 #define TDPR_VMMCALL_LEN	3
+/* The last exits, which a dead guest's report lists. */
+#define TDPR_SVM_EXITS_KEPT	16U
 
 static DEFINE_IDA(tdpr_svm_asids);
 
@@ -40,6 +42,12 @@ struct tdpr_svm_vcpu {
 	u32 asid;
 	u64 code_gfn, log_gfn, work_gfns;
 	bool flush;
+	bool log_full;		/* a VMMCALL waits for its log to be read */
+	struct tdpr_svm_exit {
+		u64 code, info1, info2, rip, rax, entry_rip, hsave;
+		u32 rsp;
+	} exits[TDPR_SVM_EXITS_KEPT];
+	unsigned int nr_exits;
 	u32 rec[TDPR_SVM_LOG_RECORDS][TDPR_SVM_RECORD / sizeof(u32)];
 };
 
@@ -92,6 +100,7 @@ void tdpr_svm_vcpu_reset(struct tdpr_svm_vcpu *sv)
 {
 	tdpr_svm_init_state(sv->svm, sv->asid);
 	memset(&sv->regs, 0, sizeof(sv->regs));
+	sv->log_full = false;
 	/* xorshift32 must not start at 0. */
 	sv->regs.rsi = (0x9e3779b9U * (sv->idx + 1)) | 1;
 	tdpr_svm_set_entry(sv->svm, (sv->code_gfn << PAGE_SHIFT) + TDPR_SVM_CODE_OFF,
@@ -150,12 +159,94 @@ void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv)
 	sv->flush = true;
 }
 
-/* The guest cannot go on: a user of KVM would see it crash. */
-static int tdpr_svm_guest_died(struct tdpr_svm_vcpu *sv, const char *why)
+/*
+ * One guest frame as the root maps it now, against the page behind it: a
+ * root that maps another page is tdproot's bug; a right translation the
+ * guest did not use is an older one the CPU still held.
+ */
+static void tdpr_svm_explain_gfn(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
+				 const char *what, u64 gfn)
 {
+	u64 pfn, want;
+
+	if (gfn >= tdpr_vm_nr_gfns(sv->vm)) {
+		pr_err("vcpu=svm: %s: gfn 0x%llx is outside guest memory\n", what, gfn);
+		return;
+	}
+	want = tdpr_backing_pfn(sv->vm, gfn);
+	if (tdpr_translate(sv->vm, root, gfn, false, &pfn))
+		pr_err("vcpu=svm: %s: gfn 0x%llx is not mapped now (its page: pfn 0x%llx)\n",
+		       what, gfn, want);
+	else
+		pr_err("vcpu=svm: %s: gfn 0x%llx maps pfn 0x%llx, its page is pfn 0x%llx%s\n",
+		       what, gfn, pfn, want, pfn == want ? "" : ": THE ROOT MAPS ANOTHER PAGE");
+}
+
+/*
+ * With the reason, the guest's registers and what a KVM user could not
+ * see: where the vCPU's root maps the program's frame and the one the
+ * guest last executed in, and whether the program is still in its page.
+ */
+static void tdpr_svm_explain(struct tdpr_svm_vcpu *sv, struct tdpr_root *root)
+{
+	size_t len = tdpr_svm_guest_end - tdpr_svm_guest_start;
+	u64 rip = tdpr_svm_rip(sv->svm);
+	u8 *prog;
+	size_t i;
+
+	pr_err("vcpu=svm: vCPU %u (asid %u): rip 0x%llx rsp 0x%x rbx 0x%llx rsi 0x%llx rdi 0x%llx rbp 0x%llx, nCR3 0x%llx\n",
+	       sv->idx, sv->asid, rip, tdpr_svm_rsp(sv->svm), sv->regs.rbx, sv->regs.rsi,
+	       sv->regs.rdi, sv->regs.rbp, (u64)tdpr_root_hpa(root));
+	for (i = min(sv->nr_exits, TDPR_SVM_EXITS_KEPT); i > 0; i--) {
+		const struct tdpr_svm_exit *e =
+			&sv->exits[(sv->nr_exits - i) % TDPR_SVM_EXITS_KEPT];
+
+		pr_err("vcpu=svm: exit -%zu: 0x%llx info 0x%llx 0x%llx at rip 0x%llx rsp 0x%x rax 0x%llx %pS (entered at 0x%llx, VM_HSAVE_PA 0x%llx)\n",
+		       i, e->code, e->info1, e->info2, e->rip, e->rsp, e->rax,
+		       (void *)(unsigned long)e->rip, e->entry_rip, e->hsave);
+	}
+	tdpr_svm_describe(sv->svm);
+	tdpr_svm_explain_gfn(sv, root, "program", sv->code_gfn);
+	if (rip >> PAGE_SHIFT != sv->code_gfn)
+		tdpr_svm_explain_gfn(sv, root, "rip", rip >> PAGE_SHIFT);
+	prog = kmalloc(len, GFP_KERNEL);
+	if (!prog)
+		return;
+	/* Not waiting: a migrate holding the pool waits for this vCPU. */
+	if (tdpr_backing_try_read(sv->vm, sv->code_gfn, TDPR_SVM_CODE_OFF, prog, len)) {
+		pr_err("vcpu=svm: a migrate holds the pool: the program's page was not read\n");
+		kfree(prog);
+		return;
+	}
+	for (i = 0; i < len && prog[i] == tdpr_svm_guest_start[i]; i++)
+		;
+	if (i == len)
+		pr_err("vcpu=svm: the program's page holds the program\n");
+	else
+		pr_err("vcpu=svm: the program's page differs from the program at byte %zu of %zu\n",
+		       i, len);
+	kfree(prog);
+}
+
+/* The guest cannot go on: a user of KVM would see it crash. */
+static int tdpr_svm_guest_died(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
+			       const char *fmt, ...)
+{
+	static bool warned;	/* as WARN_ONCE(), with the explanation */
+	struct va_format vaf;
+	va_list args;
+
 	tdpr_stat_inc(tdpr_vm_stats(sv->vm), TDPR_STAT_integrity_errors);
-	WARN_ONCE(1, "vcpu=svm: the guest stopped at rip 0x%llx: %s\n",
-		  tdpr_svm_rip(sv->svm), why);
+	if (READ_ONCE(warned))
+		return -EIO;
+	WRITE_ONCE(warned, true);
+	/* First: with panic_on_warn the WARN is the last line printed. */
+	tdpr_svm_explain(sv, root);
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	WARN(1, "vcpu=svm: %pV\n", &vaf);
+	va_end(args);
 	return -EIO;
 }
 
@@ -163,7 +254,7 @@ static int tdpr_svm_guest_died(struct tdpr_svm_vcpu *sv, const char *why)
  * The guest reported a full log: check every record, start the log again
  * and step over the VMMCALL.
  */
-static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv)
+static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv, struct tdpr_root *root)
 {
 	u32 start = (sv->log_gfn << PAGE_SHIFT) + TDPR_SVM_LOG_OFF;
 	u32 n = (tdpr_svm_rsp(sv->svm) - start) / TDPR_SVM_RECORD;
@@ -172,7 +263,9 @@ static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv)
 	u32 i;
 
 	if (n > TDPR_SVM_LOG_RECORDS)
-		return tdpr_svm_guest_died(sv, "its log pointer left the log");
+		return tdpr_svm_guest_died(sv, root,
+					   "the guest stopped at rip 0x%llx: its log pointer left the log",
+					   tdpr_svm_rip(sv->svm));
 	ret = tdpr_backing_try_read(sv->vm, sv->log_gfn, TDPR_SVM_LOG_OFF, sv->rec,
 				    n * TDPR_SVM_RECORD);
 	if (ret)
@@ -182,13 +275,16 @@ static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv)
 		u64 gfn = r[0] & ~TDPR_SVM_REC_WRITE;
 
 		if (gfn >= sv->work_gfns)
-			return tdpr_svm_guest_died(sv, "it logged a frame outside its workload");
+			return tdpr_svm_guest_died(sv, root,
+						   "the guest stopped at rip 0x%llx: it logged a frame outside its workload",
+						   tdpr_svm_rip(sv->svm));
 		/* A bad record is counted there; the guest goes on. */
 		tdpr_backing_check_guest(sv->vm, gfn, r[0] & TDPR_SVM_REC_WRITE,
 					 r[1] | (u64)r[2] << 32, r[3]);
 	}
 	tdpr_svm_set_rsp(sv->svm, start);
 	tdpr_svm_set_rip(sv->svm, tdpr_svm_rip(sv->svm) + TDPR_VMMCALL_LEN);
+	sv->log_full = false;
 	tdpr_stat_add(stats, TDPR_STAT_guest_accesses, n);
 	return n;
 }
@@ -198,7 +294,16 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 {
 	struct tdpr_stats *stats = tdpr_vm_stats(sv->vm);
 	phys_addr_t ncr3 = tdpr_root_hpa(root);
-	u64 code, info1, info2, gfn;
+	u64 prog_len = tdpr_svm_guest_end - tdpr_svm_guest_start;
+	u64 prog = sv->code_gfn << PAGE_SHIFT;
+	u64 code, info1, info2, gfn, rip;
+
+	/*
+	 * A hypercall completes before the guest runs again: a log a migrate
+	 * kept from being read is read now, not by running VMMCALL once more.
+	 */
+	if (sv->log_full)
+		return tdpr_svm_check_log(sv, root);
 
 	sv->regs.rdi = sv->work_gfns;
 	sv->regs.rbp = wl->pattern | wl->write_pct << 8;
@@ -217,11 +322,45 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 	code = tdpr_svm_run(sv->svm, &sv->regs, ncr3, sv->flush, &info1, &info2);
 	preempt_enable();
 	if (code == TDPR_SVM_EXIT_NOT_OURS) {
+		tdpr_stat_inc(stats, TDPR_STAT_invariant_errors);
 		WARN_ONCE(1, "vcpu=svm: another hypervisor took SVM on a CPU; the guest waits\n");
 		return -EIO;
 	}
 	sv->flush = false;
 	tdpr_stat_inc(stats, TDPR_STAT_vmruns);
+	sv->exits[sv->nr_exits++ % TDPR_SVM_EXITS_KEPT] = (struct tdpr_svm_exit) {
+		.code = code, .info1 = info1, .info2 = info2,
+		.rip = tdpr_svm_rip(sv->svm), .rsp = tdpr_svm_rsp(sv->svm),
+		.rax = tdpr_svm_rax(sv->svm),
+		.entry_rip = tdpr_svm_entry_rip(sv->svm),
+		.hsave = tdpr_svm_exit_hsave(sv->svm),
+	};
+
+	/*
+	 * The VMCB holds the host's state as VMRUN saved it, while this CPU's
+	 * host save area is elsewhere: no CPU does that, QEMU 7.2's TCG did
+	 * (README, "Hardware vCPUs"). Not the lifecycle's failure: counted
+	 * apart, reported once in full, and the guest starts again.
+	 */
+	if (tdpr_svm_holds_host_state(sv->svm)) {
+		static bool explained;
+
+		tdpr_stat_inc(stats, TDPR_STAT_emulator_faults);
+		pr_warn_ratelimited("vcpu=svm: emulator fault: after exit 0x%llx the VMCB holds the host's state (RIP %pS, RAX the VMCB); VM_HSAVE_PA is 0x%llx; the guest starts again\n",
+				    code, tdpr_svm_vmrun_resume_addr(),
+				    tdpr_svm_exit_hsave(sv->svm));
+		if (!xchg(&explained, true))
+			tdpr_svm_explain(sv, root);
+		return -EIO;
+	}
+
+	/* The program is all the guest may run: anything else is a wild jump. */
+	rip = tdpr_svm_rip(sv->svm) - prog;
+	if (code != TDPR_SVM_EXIT_INVALID &&
+	    (rip < TDPR_SVM_CODE_OFF || rip >= TDPR_SVM_CODE_OFF + prog_len))
+		return tdpr_svm_guest_died(sv, root,
+					   "the guest stopped: exit 0x%llx info 0x%llx 0x%llx at rip 0x%llx, outside its program",
+					   code, info1, info2, rip + prog);
 
 	switch (code) {
 	case TDPR_SVM_EXIT_INTR:
@@ -231,7 +370,8 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 	case TDPR_SVM_EXIT_MC:
 		return 0;	/* the host's: taken when interrupts came back on */
 	case TDPR_SVM_EXIT_VMMCALL:
-		return tdpr_svm_check_log(sv);
+		sv->log_full = true;
+		return tdpr_svm_check_log(sv, root);
 	case TDPR_SVM_EXIT_NPF:
 		tdpr_stat_inc(stats, TDPR_STAT_npf_exits);
 		gfn = info2 >> PAGE_SHIFT;
@@ -239,12 +379,10 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 		 * Reserved bits: no tdproot path writes them into a live entry,
 		 * only the poison of a table whose grace period ended.
 		 */
-		if (info1 & TDPR_SVM_NPF_RSVD) {
-			tdpr_stat_inc(stats, TDPR_STAT_integrity_errors);
-			WARN_ONCE(1, "vcpu=svm: a vCPU walked a freed table (the CPU's nested walk for gpa 0x%llx under nCR3 0x%llx: NPF with reserved bits)\n",
-				  info2, (u64)ncr3);
-			return -EIO;
-		}
+		if (info1 & TDPR_SVM_NPF_RSVD)
+			return tdpr_svm_guest_died(sv, root,
+						   "a vCPU walked a freed table (the CPU's nested walk for gpa 0x%llx under nCR3 0x%llx: NPF with reserved bits)",
+						   info2, (u64)ncr3);
 		if (gfn >= tdpr_vm_nr_gfns(sv->vm))
 			break;
 		return tdpr_fault(sv->vm, root, gfn, info1 & TDPR_SVM_NPF_WRITE, cache);
@@ -255,8 +393,7 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 		return -EIO;
 	}
 	/* An exception, a shutdown, or a fault outside guest memory: the guest died. */
-	tdpr_stat_inc(stats, TDPR_STAT_integrity_errors);
-	WARN_ONCE(1, "vcpu=svm: the guest stopped: exit 0x%llx info 0x%llx 0x%llx at rip 0x%llx\n",
-		  code, info1, info2, tdpr_svm_rip(sv->svm));
-	return -EIO;
+	return tdpr_svm_guest_died(sv, root,
+				   "the guest stopped: exit 0x%llx info 0x%llx 0x%llx at rip 0x%llx",
+				   code, info1, info2, tdpr_svm_rip(sv->svm));
 }

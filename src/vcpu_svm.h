@@ -73,9 +73,12 @@ void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv);
  * exit that needs nothing more or when a request came first, or what the fault path returned for a
  * nested page fault it could not resolve (-EAGAIN: the root was invalidated;
  * -EBUSY: an invalidation covers the frame; -ENOMEM), -EBUSY also when a
- * migrate keeps the log from being read (take the requests: the guest
- * reports again), or -EIO if the guest stopped (an exception, a shutdown, a
- * log it could not have written: integrity_errors counts it).
+ * migrate keeps the log from being read (take the requests: the next call
+ * reads it before the guest runs again), or -EIO if the guest stopped (an
+ * exception, a shutdown, a RIP outside its program, a log it could not have
+ * written: integrity_errors counts it, and the first is explained in full:
+ * the last exits, the VMCB and host save areas, and where the root maps the
+ * program).
  */
 int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct tdpr_client *client,
 		      const struct tdpr_workload *wl, struct tdpr_pt_cache *cache);

@@ -415,6 +415,18 @@ bool tdpr_backing_check(struct tdpr_vm *vm, u64 gfn, u64 pfn, bool write);
 bool tdpr_backing_check_guest(struct tdpr_vm *vm, u64 gfn, bool write, u64 seen, u32 after);
 
 /**
+ * tdpr_backing_pfn() - The host frame behind a guest frame now.
+ * @vm: the VM.
+ * @gfn: the guest frame, inside the guest.
+ *
+ * What a leaf for @gfn installed now would translate it to; a diagnosis
+ * compares it with what a root holds.
+ *
+ * Return: the pfn.
+ */
+u64 tdpr_backing_pfn(struct tdpr_vm *vm, u64 gfn);
+
+/**
  * tdpr_backing_write() - Write into a guest frame's backing page.
  * @vm: the VM.
  * @gfn: the guest frame.

@@ -1914,6 +1914,8 @@ TEST_F_TIMEOUT(svm, flips_zaps_and_migrations, 120)
 	       tdp_vm_stat("hw", "zaps_all"), tdp_vm_stat("hw", "zaps_range"),
 	       tdp_vm_stat("hw", "vcpu_reloads"), tdp_vm_stat("hw", "role_flips"),
 	       tdp_vm_stat("hw", "migrated_frames"), tdp_vm_stat("hw", "guest_accesses"));
+	TH_LOG("%lld emulator faults (README, \"What the emulator did\")",
+	       tdp_vm_stat("hw", "emulator_faults"));
 	ASSERT_LT(10, tdp_vm_stat("hw", "zaps_all"));
 	ASSERT_LT(10, tdp_vm_stat("hw", "zaps_range"));
 	ASSERT_LT(10, tdp_vm_stat("hw", "vcpu_reloads"));
