@@ -60,3 +60,41 @@ int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool wri
 	rcu_read_unlock();
 	return ret;
 }
+
+u64 tdpr_root_audit(struct tdpr_vm *vm, struct tdpr_root *root, u64 *bad_gfn, u64 *bad_pfn)
+{
+	u64 block = (1ULL << vm->block_order) - 1;
+	struct tdpr_iter iter;
+	struct tdpr_lock lk;
+	u64 gfn, end, pfn, bad = 0;
+
+	/* Charged to the dirty-log site: the other walk of every leaf. */
+	tdpr_vm_lock(vm, &lk, false, TDPR_SITE_DIRTY_LOG);
+	rcu_read_lock();
+	for_each_tdpr_pte(iter, root->pt, root->role.levels, 0, vm->nr_gfns) {
+		if (iter.old_spte == tdpr_spte_freed) {
+			/* A table freed under a live root: every frame below is wrong. */
+			if (!bad++) {
+				*bad_gfn = iter.gfn;
+				*bad_pfn = 0;
+			}
+			continue;
+		}
+		if (!tdpr_spte_present(iter.old_spte) || !tdpr_spte_leaf(iter.old_spte, iter.level))
+			continue;
+		end = min(iter.gfn + tdpr_level_pages(iter.level), vm->nr_gfns);
+		for (gfn = iter.gfn; gfn < end; gfn++) {
+			/* As tdpr_translate(): blocks never exceed 2 MiB. */
+			pfn = tdpr_spte_pfn(iter.old_spte) + ((gfn - iter.gfn) & block);
+			if (pfn == tdpr_backing_pfn(vm, gfn))
+				continue;
+			if (!bad++) {
+				*bad_gfn = gfn;
+				*bad_pfn = pfn;
+			}
+		}
+	}
+	rcu_read_unlock();
+	tdpr_lock_release(&lk);
+	return bad;
+}

@@ -182,6 +182,27 @@ static void tdpr_svm_explain_gfn(struct tdpr_svm_vcpu *sv, struct tdpr_root *roo
 		       what, gfn, pfn, want, pfn == want ? "" : ": THE ROOT MAPS ANOTHER PAGE");
 }
 
+/* Whether the program's page still holds it: 1, 0, or -EBUSY (a migrate holds the pool). */
+static int tdpr_svm_program_intact(struct tdpr_svm_vcpu *sv, size_t *differs)
+{
+	size_t len = tdpr_svm_guest_end - tdpr_svm_guest_start, i;
+	u8 *prog = kmalloc(len, GFP_KERNEL);
+	int ret;
+
+	if (!prog)
+		return -ENOMEM;
+	/* Not waiting: a migrate holding the pool waits for this vCPU. */
+	ret = tdpr_backing_try_read(sv->vm, sv->code_gfn, TDPR_SVM_CODE_OFF, prog, len);
+	if (!ret) {
+		for (i = 0; i < len && prog[i] == tdpr_svm_guest_start[i]; i++)
+			;
+		*differs = i;
+		ret = i == len;
+	}
+	kfree(prog);
+	return ret;
+}
+
 /*
  * With the reason, the guest's registers and what a KVM user could not
  * see: where the vCPU's root maps the program's frame and the one the
@@ -191,8 +212,8 @@ static void tdpr_svm_explain(struct tdpr_svm_vcpu *sv, struct tdpr_root *root)
 {
 	size_t len = tdpr_svm_guest_end - tdpr_svm_guest_start;
 	u64 rip = tdpr_svm_rip(sv->svm);
-	u8 *prog;
 	size_t i;
+	int ret;
 
 	pr_err("vcpu=svm: vCPU %u (asid %u): rip 0x%llx rsp 0x%x rbx 0x%llx rsi 0x%llx rdi 0x%llx rbp 0x%llx, nCR3 0x%llx\n",
 	       sv->idx, sv->asid, rip, tdpr_svm_rsp(sv->svm), sv->regs.rbx, sv->regs.rsi,
@@ -209,23 +230,15 @@ static void tdpr_svm_explain(struct tdpr_svm_vcpu *sv, struct tdpr_root *root)
 	tdpr_svm_explain_gfn(sv, root, "program", sv->code_gfn);
 	if (rip >> PAGE_SHIFT != sv->code_gfn)
 		tdpr_svm_explain_gfn(sv, root, "rip", rip >> PAGE_SHIFT);
-	prog = kmalloc(len, GFP_KERNEL);
-	if (!prog)
-		return;
-	/* Not waiting: a migrate holding the pool waits for this vCPU. */
-	if (tdpr_backing_try_read(sv->vm, sv->code_gfn, TDPR_SVM_CODE_OFF, prog, len)) {
-		pr_err("vcpu=svm: a migrate holds the pool: the program's page was not read\n");
-		kfree(prog);
-		return;
-	}
-	for (i = 0; i < len && prog[i] == tdpr_svm_guest_start[i]; i++)
-		;
-	if (i == len)
+	ret = tdpr_svm_program_intact(sv, &i);
+	if (ret == 1)
 		pr_err("vcpu=svm: the program's page holds the program\n");
-	else
+	else if (!ret)
 		pr_err("vcpu=svm: the program's page differs from the program at byte %zu of %zu\n",
 		       i, len);
-	kfree(prog);
+	else
+		pr_err("vcpu=svm: the program's page was not read (%d: a migrate holds the pool)\n",
+		       ret);
 }
 
 /* The guest cannot go on: a user of KVM would see it crash. */
@@ -247,6 +260,38 @@ static int tdpr_svm_guest_died(struct tdpr_svm_vcpu *sv, struct tdpr_root *root,
 	vaf.va = &args;
 	WARN(1, "vcpu=svm: %pV\n", &vaf);
 	va_end(args);
+	return -EIO;
+}
+
+/*
+ * The guest ran outside its program. On a CPU that is a translation of the
+ * program's frame to another page, or a program overwritten; QEMU 7.2's
+ * TCG did it with neither (README, "Hardware vCPUs"). Told apart by an audit
+ * of the root the guest ran on, under mmu_lock for write: if every leaf maps
+ * its frame's page and the program is intact (or cannot be read now), the
+ * emulator's, counted in emulator_faults; else a death.
+ */
+static int tdpr_svm_left_program(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, u64 code,
+				 u64 info1, u64 info2)
+{
+	u64 rip = tdpr_svm_rip(sv->svm), bad_gfn = 0, bad_pfn = 0, bad;
+	static bool explained;
+	size_t differs;
+
+	bad = tdpr_root_audit(sv->vm, root, &bad_gfn, &bad_pfn);
+	if (bad)
+		return tdpr_svm_guest_died(sv, root,
+					   "the guest stopped: exit 0x%llx info 0x%llx 0x%llx at rip 0x%llx, outside its program; the root maps %llu frames elsewhere, gfn 0x%llx to pfn 0x%llx first",
+					   code, info1, info2, rip, bad, bad_gfn, bad_pfn);
+	if (!tdpr_svm_program_intact(sv, &differs))
+		return tdpr_svm_guest_died(sv, root,
+					   "the guest stopped: exit 0x%llx info 0x%llx 0x%llx at rip 0x%llx, outside its program, which differs at byte %zu",
+					   code, info1, info2, rip, differs);
+	tdpr_stat_inc(tdpr_vm_stats(sv->vm), TDPR_STAT_emulator_faults);
+	pr_warn_ratelimited("vcpu=svm: emulator fault: exit 0x%llx at rip 0x%llx (entered at 0x%llx), outside the program, while the root maps every frame to its page; the guest starts again\n",
+			    code, rip, tdpr_svm_entry_rip(sv->svm));
+	if (!xchg(&explained, true))
+		tdpr_svm_explain(sv, root);
 	return -EIO;
 }
 
@@ -358,9 +403,7 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 	rip = tdpr_svm_rip(sv->svm) - prog;
 	if (code != TDPR_SVM_EXIT_INVALID &&
 	    (rip < TDPR_SVM_CODE_OFF || rip >= TDPR_SVM_CODE_OFF + prog_len))
-		return tdpr_svm_guest_died(sv, root,
-					   "the guest stopped: exit 0x%llx info 0x%llx 0x%llx at rip 0x%llx, outside its program",
-					   code, info1, info2, rip + prog);
+		return tdpr_svm_left_program(sv, root, code, info1, info2);
 
 	switch (code) {
 	case TDPR_SVM_EXIT_INTR:

@@ -78,7 +78,7 @@ void tdpr_svm_vcpu_flush(struct tdpr_svm_vcpu *sv);
  * exception, a shutdown, a RIP outside its program, a log it could not have
  * written: integrity_errors counts it, and the first is explained in full:
  * the last exits, the VMCB and host save areas, and where the root maps the
- * program).
+ * program) or the emulator broke it (emulator_faults counts it; README).
  */
 int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct tdpr_client *client,
 		      const struct tdpr_workload *wl, struct tdpr_pt_cache *cache);

@@ -375,6 +375,23 @@ int tdpr_fault(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write,
 int tdpr_translate(struct tdpr_vm *vm, struct tdpr_root *root, u64 gfn, bool write, u64 *pfn);
 
 /**
+ * tdpr_root_audit() - Check every leaf of a root against the backing.
+ * @vm: the VM.
+ * @root: a referenced root.
+ * @bad_gfn: set to the first frame whose leaf maps another page.
+ * @bad_pfn: set to the page that leaf maps.
+ *
+ * Under mmu_lock for write, so no fault or zap changes a leaf meanwhile and
+ * no migrate moves a mapped frame (it zaps first): a present leaf must map
+ * its frame's page now; so must a table be live, not freed. One walk of
+ * the root, the lock held throughout: for a dead guest's diagnosis, not for
+ * a hot path.
+ *
+ * Return: the number of frames whose leaf maps another page than theirs.
+ */
+u64 tdpr_root_audit(struct tdpr_vm *vm, struct tdpr_root *root, u64 *bad_gfn, u64 *bad_pfn);
+
+/**
  * tdpr_backing_check() - Check that a translation reached the right page.
  * @vm: the VM.
  * @gfn: the guest frame.
