@@ -33,7 +33,7 @@ ko=$("$here/build-module.sh" "$kernel" "$kdir")
 
 out=$build/bench-$kernel
 info "booting $kver for tdproot-bench ${quick:+(quick)}"
-"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
+boot_twice "$out" "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
 	--out "$out" --timeout "$([[ -n $quick ]] && echo 900 || echo 5400)" --mem 3G \
 	${boot_append:+--append "$boot_append"} \
 	--cmd "insmod /tdproot.ko && tdproot-bench $quick ${cases:+-c $cases}"

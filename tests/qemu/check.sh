@@ -50,7 +50,12 @@ step() {
 	shift 2
 	info "$label (log: $log)"
 	if "$@" >"$log" 2>&1; then
-		notes+=("$label ok")
+		# run.sh boots again after an emulator fault; say so, never hide it.
+		if grep -qa 'EMULATOR FAULT in the boot' "$log"; then
+			notes+=("$label ok after an EMULATOR FAULT, booted again")
+		else
+			notes+=("$label ok")
+		fi
 	else
 		notes+=("$label FAILED (log: $log)")
 		tail -n 30 "$log" >&2

@@ -173,3 +173,18 @@ emulator_fault() {
 	info "emulator fault: CPU ${silent[*]} answered no backtrace after the first stall report (line $first), no tdproot frame in any backtrace"
 	return 0
 }
+
+# boot_twice OUT BOOT-COMMAND... - run a boot.sh command line; a boot the
+# emulator broke (exit 75: a stale text-poke INT3 or a vCPU that stopped
+# answering, see emulator_fault) is reported and booted once more, its logs
+# kept in OUT.emulator-fault. Returns the last boot's status.
+boot_twice() {
+	local out=$1 rc=0
+	shift
+	"$@" || rc=$?
+	((rc == 75)) || return "$rc"
+	rm -rf "$out.emulator-fault"
+	mv "$out" "$out.emulator-fault"
+	info "EMULATOR FAULT in the boot (logs in $out.emulator-fault), booting again"
+	"$@"
+}

@@ -35,7 +35,7 @@ quoted=''
 info "booting $kver: tdproot-stress${quoted}"
 out=$build/run-$kernel
 rc=0
-"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
+boot_twice "$out" "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
 	--out "$out" --timeout $((duration + 600)) ${boot_append:+--append "$boot_append"} \
 	--cmd "insmod /tdproot.ko || exit 2
 tdproot-stress${quoted}
