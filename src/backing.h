@@ -130,6 +130,18 @@ void tdpr_backing_mark_dirty_table(struct tdpr_vm *vm, u64 gfn, const unsigned l
 void tdpr_backing_zap_check(struct tdpr_vm *vm, u64 gfn, u64 pfn);
 
 /**
+ * tdpr_backing_zap_checks() - Whether zaps must check the pages they unmap.
+ * @vm: the VM.
+ *
+ * Return: true once the VM has migrated a frame (tdpr_backing_zap_check()
+ * finds nothing before); a teardown asks once per table.
+ */
+static inline bool tdpr_backing_zap_checks(struct tdpr_vm *vm)
+{
+	return !xa_empty(&vm->moved);
+}
+
+/**
  * tdpr_backing_unmark() - Clear the frames behind a leaf in a bitmap.
  * @vm: the VM.
  * @gfn: a guest frame the leaf maps.

@@ -374,12 +374,12 @@ static double metric_p2, metric_p2_walk;
 static void run_p2(void)
 {
 	unsigned long long bytes = quick ? 256ULL << 20 : 16 * GIB;
-	double zap[8], walk[8], floor_[8];
+	double zap[8], walk[8], frees[8], floor_[8];
 	char size[16];
 	int r;
 
 	for (r = 0; r < repeats; r++) {
-		long long ns0, pages0, leaves, pages;
+		long long ns0, free0, pages0, leaves, pages;
 		unsigned long long fpages, fns;
 		char buf[64], *rd;
 		double t;
@@ -388,12 +388,14 @@ static void run_p2(void)
 		populate("p2", bytes >> 12, 2);
 		leaves = stat_of("p2", "leaf_sptes");
 		ns0 = stat_of("p2", "root_zap_ns");
+		free0 = stat_of("p2", "pt_free_ns");
 		pages0 = stat_of("p2", "pt_pages_freed");
 		t = tdp_now();
 		must(tdp_writef("p2/zap_all", "1"), "zap_all");
 		t = tdp_now() - t;
 		zap[r] = t * 1e9 / leaves;
 		walk[r] = (double)(stat_of("p2", "root_zap_ns") - ns0) / leaves;
+		frees[r] = (double)(stat_of("p2", "pt_free_ns") - free0) / leaves;
 		pages = stat_of("p2", "pt_pages_freed") - pages0;
 		if (stat_of("p2", "pt_pages_live"))
 			die("zap_all returned before every table was freed", -EIO);
@@ -412,8 +414,14 @@ static void run_p2(void)
 		median(floor_, repeats), 3, "ns", false);
 	add_row("P2 zap walk only, ns per leaf", size, median(walk, repeats),
 		median(floor_, repeats), 0, "ns", false);
-	printf("plot p2 0 %g end-to-end\nplot p2 1 %g walk\nplot p2 2 %g floor\n",
-	       median(zap, repeats), median(walk, repeats), median(floor_, repeats));
+	add_row("P2 zap RCU callbacks, ns per leaf", size, median(frees, repeats),
+		median(floor_, repeats), 0, "ns", false);
+	add_row("P2 zap rest (grace period), ns/leaf", size,
+		median(zap, repeats) - median(walk, repeats) - median(frees, repeats),
+		median(floor_, repeats), 0, "ns", false);
+	printf("plot p2 0 %g end-to-end\nplot p2 1 %g walk\nplot p2 2 %g callbacks\n"
+	       "plot p2 3 %g floor\n", median(zap, repeats), median(walk, repeats),
+	       median(frees, repeats), median(floor_, repeats));
 	fflush(stdout);
 	metric_p2 = median(zap, repeats) / median(floor_, repeats);
 	metric_p2_walk = median(walk, repeats) / median(floor_, repeats);
