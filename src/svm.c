@@ -394,9 +394,10 @@ bool tdpr_svm_holds_host_state(struct tdpr_svm *s)
 	       s->exit_hsave != page_to_phys(s->vmcb);
 }
 
-const void *tdpr_svm_vmrun_resume_addr(void)
+void tdpr_svm_plant_host_state(struct tdpr_svm *s)
 {
-	return tdpr_svm_vmrun_resume;
+	VMCB_W(s, VMCB_RIP, u64, (unsigned long)tdpr_svm_vmrun_resume);
+	VMCB_W(s, VMCB_RAX, u64, page_to_phys(s->vmcb));
 }
 
 static void tdpr_svm_read_hsave(void *pa)

@@ -97,7 +97,8 @@ u64 tdpr_svm_exit_hsave(struct tdpr_svm *s);
  * into its host save area, which is not this VMCB.
  */
 bool tdpr_svm_holds_host_state(struct tdpr_svm *s);
-const void *tdpr_svm_vmrun_resume_addr(void);
+/* Test hook: write into the VMCB what tdpr_svm_holds_host_state() looks for. */
+void tdpr_svm_plant_host_state(struct tdpr_svm *s);
 /* svm_vmrun.S: the instruction after VMRUN, where #VMEXIT resumes the host. */
 extern const u8 tdpr_svm_vmrun_resume[];
 

@@ -15,6 +15,7 @@
  */
 
 #include <linux/idr.h>
+#include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
@@ -334,6 +335,50 @@ static int tdpr_svm_check_log(struct tdpr_svm_vcpu *sv, struct tdpr_root *root)
 	return n;
 }
 
+/*
+ * Test hook: the next exit of any svm vCPU is made to look like one of the
+ * emulator's faults (README, "What the emulator did"), so the suite checks
+ * that each is told apart from a death of tdproot's: 1 the host's state in
+ * the VMCB, 2 a RIP outside the program. Reads 0 again once planted.
+ */
+static unsigned int svm_plant_emulator_fault;
+
+static int tdpr_svm_plant_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int form;
+
+	if (kstrtouint(val, 0, &form) || form > 2) {
+		pr_warn_ratelimited("svm_plant_emulator_fault: '%s' is not 0, 1 or 2\n", val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(svm_plant_emulator_fault, form);
+	return 0;
+}
+
+static const struct kernel_param_ops tdpr_svm_plant_ops = {
+	.set = tdpr_svm_plant_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(svm_plant_emulator_fault, &tdpr_svm_plant_ops, &svm_plant_emulator_fault, 0600);
+MODULE_PARM_DESC(svm_plant_emulator_fault,
+		 "Test: make the next svm exit look like emulator fault 1 (host state in the VMCB) or 2 (RIP outside the program)");
+
+static void tdpr_svm_plant(struct tdpr_svm_vcpu *sv, u64 program_end)
+{
+	if (likely(!READ_ONCE(svm_plant_emulator_fault)))
+		return;
+	switch (xchg(&svm_plant_emulator_fault, 0)) {
+	case 1:
+		tdpr_svm_plant_host_state(sv->svm);
+		break;
+	case 2:
+		/* Where form 2 was seen: a page past the program's end. */
+		tdpr_svm_set_rip(sv->svm, program_end + PAGE_SIZE);
+		break;
+	}
+}
+
 int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct tdpr_client *client,
 		      const struct tdpr_workload *wl, struct tdpr_pt_cache *cache)
 {
@@ -373,6 +418,7 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 	}
 	sv->flush = false;
 	tdpr_stat_inc(stats, TDPR_STAT_vmruns);
+	tdpr_svm_plant(sv, prog + TDPR_SVM_CODE_OFF + prog_len);
 	sv->exits[sv->nr_exits++ % TDPR_SVM_EXITS_KEPT] = (struct tdpr_svm_exit) {
 		.code = code, .info1 = info1, .info2 = info2,
 		.rip = tdpr_svm_rip(sv->svm), .rsp = tdpr_svm_rsp(sv->svm),
@@ -392,7 +438,7 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 
 		tdpr_stat_inc(stats, TDPR_STAT_emulator_faults);
 		pr_warn_ratelimited("vcpu=svm: emulator fault: after exit 0x%llx the VMCB holds the host's state (RIP %pS, RAX the VMCB); VM_HSAVE_PA is 0x%llx; the guest starts again\n",
-				    code, tdpr_svm_vmrun_resume_addr(),
+				    code, tdpr_svm_vmrun_resume,
 				    tdpr_svm_exit_hsave(sv->svm));
 		if (!xchg(&explained, true))
 			tdpr_svm_explain(sv, root);

@@ -31,8 +31,11 @@ build=$top/.build
 use_kernel "$kernel"
 ko=$("$here/build-module.sh" "$kernel" "$kdir")
 
+# The commit of the code measured, taken before the boot: the tree may move
+# while a full run takes its quarter of an hour.
+commit=$(git -C "$top" describe --always --dirty --abbrev=12)
 out=$build/bench-$kernel
-info "booting $kver for tdproot-bench ${quick:+(quick)}"
+info "booting $kver for tdproot-bench ${quick:+(quick)} (commit $commit)"
 boot_twice "$out" "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --stream \
 	--out "$out" --timeout "$([[ -n $quick ]] && echo 900 || echo 5400)" --mem 3G \
 	${boot_append:+--append "$boot_append"} \
@@ -45,7 +48,7 @@ mkdir -p "$dir"
 file=$dir/$(date +%Y%m%d-%H%M%S)-$kernel${quick:+-quick}${cases:+-p$cases}.txt
 {
 	echo "# tdproot-bench ${quick:+(quick) }$(date -u +%FT%TZ)"
-	echo "# commit: $(git -C "$top" describe --always --dirty --abbrev=12)"
+	echo "# commit: $commit"
 	echo "# kernel: $kver; $(qemu-system-x86_64 --version | head -n1), TCG -cpu max -smp 2"
 	echo "# host CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
 	echo "# host load when the run ended (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg)"

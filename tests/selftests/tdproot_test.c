@@ -1927,6 +1927,40 @@ TEST_F_TIMEOUT(svm, flips_zaps_and_migrations, 120)
 	ASSERT_EQ(0, tdp_writef("hw/vcpus", "0"));
 }
 
+#define SVM_PLANT "/sys/module/tdproot/parameters/svm_plant_emulator_fault"
+
+/*
+ * What the emulator did is told apart from tdproot's failures (README,
+ * "What the emulator did"): each form, planted at one exit by the module's
+ * test hook, counts once in emulator_faults and is no integrity error; the
+ * guest starts again and runs on. Had the classification failed, the
+ * planted exit would have been a guest death: a WARN, and with
+ * panic_on_warn the end of the boot.
+ */
+TEST_F_TIMEOUT(svm, emulator_faults_told_apart, 120)
+{
+	long long before;
+	char *val;
+	int form;
+
+	ASSERT_EQ(-EINVAL, tdp_write(SVM_PLANT, "3"));
+	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=seq write_pct=50"));
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "1"));
+	svm_sweep(_metadata, 1);
+	for (form = 1; form <= 2; form++) {
+		before = tdp_vm_stat("hw", "emulator_faults");
+		ASSERT_EQ(0, tdp_write(SVM_PLANT, form == 1 ? "1" : "2"));
+		ASSERT_EQ(before + 1, tdp_wait_stat("hw", "emulator_faults", before + 1, 30));
+		val = tdp_read(SVM_PLANT);
+		ASSERT_NE(NULL, val);
+		ASSERT_EQ(0, atoi(val));
+		free(val);
+		svm_sweep(_metadata, 1);
+		ASSERT_EQ(before + 1, tdp_vm_stat("hw", "emulator_faults"));
+		ASSERT_EQ(0, tdp_vm_stat("hw", "integrity_errors"));
+	}
+}
+
 /*
  * KVM and tdproot take turns with SVM, as two hypervisors must: while one
  * of KVM's VMs exists (6.12's kvm_amd takes SVM when it loads, 6.1's with
