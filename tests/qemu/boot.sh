@@ -129,7 +129,9 @@ if ((timeout > 60)); then
 		sleep $((timeout - 20))
 		monitor_ask "$sock" 'info registers -a' >"$out/vcpus.log" 2>&1 &&
 			sleep 5 && monitor_ask "$sock" 'info registers -a' >>"$out/vcpus.log" 2>&1
-	) &
+	) </dev/null >/dev/null 2>&1 &
+	# (Its sleep outlives the kill below: it must not hold our stdout, or
+	# "make run | tee" waits for the timeout after the run ended.)
 	look=$!
 fi
 start=$SECONDS rc=0
