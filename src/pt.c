@@ -166,6 +166,11 @@ u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, u64 gfn, int *table
 	u64 leaves = 0;
 	int i;
 
+	/*
+	 * Every teardown is a zap's, under mmu_lock: a migrate's check of the
+	 * pages unmapped (tdpr_backing_zap_check()) relies on it.
+	 */
+	lockdep_assert_held(&vm->mmu_lock);
 	if (level == TDPR_PG_LEVEL_4K) {
 		leaves = tdpr_pt_teardown_leaves(vm, pt, gfn);
 		goto out;
