@@ -58,8 +58,8 @@ static int tdpr_workload_file_show(struct seq_file *m, struct tdpr_guest *g, int
 	struct tdpr_workload wl;
 
 	tdpr_vcpus_get_workload(g->vcpus, &wl);
-	seq_printf(m, "pattern=%s write_pct=%u flip_ms=%u\n",
-		   tdpr_pattern_names[wl.pattern], wl.write_pct, wl.flip_ms);
+	seq_printf(m, "pattern=%s write_pct=%u flip_ms=%u frames=%llu\n",
+		   tdpr_pattern_names[wl.pattern], wl.write_pct, wl.flip_ms, wl.frames);
 	return 0;
 }
 
@@ -71,8 +71,7 @@ static int tdpr_workload_file_store(struct tdpr_guest *g, char *buf, int arg)
 	snprintf(who, sizeof(who), "%s/workload", g->name);
 	if (tdpr_parse_workload(who, buf, &wl))
 		return -EINVAL;
-	tdpr_vcpus_set_workload(g->vcpus, &wl);
-	return 0;
+	return tdpr_vcpus_set_workload(g->vcpus, &wl);
 }
 
 static int tdpr_populate_file_store(struct tdpr_guest *g, char *buf, int arg)

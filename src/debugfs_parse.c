@@ -242,9 +242,11 @@ int tdpr_parse_create(char *buf, const char *name, struct tdpr_vm_params *p)
 	return 0;
 }
 
-enum { W_PATTERN, W_WRITE_PCT, W_FLIP_MS, W_NR };
+enum { W_PATTERN, W_WRITE_PCT, W_FLIP_MS, W_FRAMES, W_NR };
 
-static const char *const tdpr_workload_keys[W_NR] = { "pattern", "write_pct", "flip_ms" };
+static const char *const tdpr_workload_keys[W_NR] = {
+	"pattern", "write_pct", "flip_ms", "frames",
+};
 
 int tdpr_parse_workload(const char *who, char *buf, struct tdpr_workload *wl)
 {
@@ -278,6 +280,13 @@ int tdpr_parse_workload(const char *who, char *buf, struct tdpr_workload *wl)
 				k = -EINVAL;
 			}
 			wl->flip_ms = n;
+		} else if (k == W_FRAMES) {
+			if (tdpr_parse_u64(val, &n)) {
+				pr_warn_ratelimited("%s: frames=%.40s is not a number of frames\n",
+						    who, val);
+				k = -EINVAL;
+			}
+			wl->frames = n;
 		}
 		if (k < 0)
 			return -EINVAL;

@@ -142,11 +142,11 @@ static void tdpr_vcpu_maybe_flip(struct tdpr_vcpu *v, unsigned int flip_ms)
 	tdpr_stat_inc(tdpr_vm_stats(v->vm), TDPR_STAT_role_flips);
 }
 
-static u64 tdpr_vcpu_next_gfn(struct tdpr_vcpu *v, enum tdpr_pattern pattern)
+static u64 tdpr_vcpu_next_gfn(struct tdpr_vcpu *v, const struct tdpr_workload *wl)
 {
-	u64 nr = tdpr_vm_nr_gfns(v->vm);
+	u64 nr = wl->frames ?: tdpr_vm_nr_gfns(v->vm);
 
-	switch (pattern) {
+	switch (wl->pattern) {
 	case TDPR_PATTERN_SEQ:
 		if (++v->seq_gfn >= nr)
 			v->seq_gfn = 0;
@@ -164,12 +164,11 @@ static u64 tdpr_vcpu_next_gfn(struct tdpr_vcpu *v, enum tdpr_pattern pattern)
  * One guest access. Returns 0 when it completed, 1 when it must be retried
  * (an exit changed the root), or a negative error from the fault path.
  */
-static int tdpr_vcpu_access(struct tdpr_vcpu *v, enum tdpr_pattern pattern,
-			    unsigned int write_pct)
+static int tdpr_vcpu_access(struct tdpr_vcpu *v, const struct tdpr_workload *wl)
 {
-	u64 gfn = tdpr_vcpu_next_gfn(v, pattern);
+	u64 gfn = tdpr_vcpu_next_gfn(v, wl);
 	struct tdpr_tlb_entry *e = &v->tlb[gfn % TDPR_TLB_SIZE];
-	bool write = tdpr_vcpu_rand(v) % 100 < write_pct;
+	bool write = tdpr_vcpu_rand(v) % 100 < wl->write_pct;
 	u64 pfn;
 	int ret;
 
@@ -260,21 +259,24 @@ static int tdpr_vcpu_thread(void *data)
 	struct tdpr_workload *wl = &v->vs->wl;
 
 	while (!kthread_should_stop()) {
-		enum tdpr_pattern pattern = READ_ONCE(wl->pattern);
-		unsigned int write_pct = READ_ONCE(wl->write_pct);
-		unsigned int flip_ms = READ_ONCE(wl->flip_ms);
+		struct tdpr_workload now = {
+			.pattern = READ_ONCE(wl->pattern),
+			.write_pct = READ_ONCE(wl->write_pct),
+			.flip_ms = READ_ONCE(wl->flip_ms),
+			.frames = READ_ONCE(wl->frames),
+		};
 		u64 done = 0;
 		int ret = 0;
 
 		tdpr_vcpu_handle_requests(v);
-		tdpr_vcpu_maybe_flip(v, flip_ms);
+		tdpr_vcpu_maybe_flip(v, now.flip_ms);
 		if (!v->root && tdpr_vcpu_load_root(v)) {
 			msleep_interruptible(10);
 			continue;
 		}
 
-		if (pattern == TDPR_PATTERN_IDLE) {
-			long timeout = flip_ms ? msecs_to_jiffies(flip_ms) : HZ;
+		if (now.pattern == TDPR_PATTERN_IDLE) {
+			long timeout = now.flip_ms ? msecs_to_jiffies(now.flip_ms) : HZ;
 
 			wait_event_interruptible_timeout(*tdpr_vm_kick_wq(v->vm),
 							 tdpr_vcpu_idle_wake(v), timeout);
@@ -282,16 +284,12 @@ static int tdpr_vcpu_thread(void *data)
 		}
 
 		if (v->sv) {
-			struct tdpr_workload now = {
-				.pattern = pattern, .write_pct = write_pct,
-			};
-
 			tdpr_vcpu_guest(v, &now);
 			cond_resched();
 			continue;
 		}
 		while (done < TDPR_BATCH && v->root && !need_resched()) {
-			ret = tdpr_vcpu_access(v, pattern, write_pct);
+			ret = tdpr_vcpu_access(v, &now);
 			if (ret < 0)
 				break;
 			done += !ret;
@@ -396,14 +394,23 @@ unsigned int tdpr_vcpus_count(struct tdpr_vcpus *vs)
 	return READ_ONCE(vs->nr);
 }
 
-void tdpr_vcpus_set_workload(struct tdpr_vcpus *vs, const struct tdpr_workload *wl)
+int tdpr_vcpus_set_workload(struct tdpr_vcpus *vs, const struct tdpr_workload *wl)
 {
+	u64 max = vs->svm ? tdpr_svm_work_frames(vs->vm) : tdpr_vm_nr_gfns(vs->vm);
+
+	if (wl->frames > max) {
+		pr_warn_ratelimited("%s/workload: frames=%llu is more than the %llu the vCPUs may touch\n",
+				    vs->name, wl->frames, max);
+		return -EINVAL;
+	}
 	mutex_lock(&vs->lock);
 	WRITE_ONCE(vs->wl.write_pct, wl->write_pct);
 	WRITE_ONCE(vs->wl.flip_ms, wl->flip_ms);
+	WRITE_ONCE(vs->wl.frames, wl->frames);
 	WRITE_ONCE(vs->wl.pattern, wl->pattern);
 	mutex_unlock(&vs->lock);
 	wake_up_all(tdpr_vm_kick_wq(vs->vm));
+	return 0;
 }
 
 void tdpr_vcpus_get_workload(struct tdpr_vcpus *vs, struct tdpr_workload *wl)

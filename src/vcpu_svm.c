@@ -109,6 +109,13 @@ void tdpr_svm_vcpu_reset(struct tdpr_svm_vcpu *sv)
 	sv->flush = true;
 }
 
+u64 tdpr_svm_work_frames(struct tdpr_vm *vm)
+{
+	u64 nr = tdpr_vm_nr_gfns(vm);
+
+	return nr > TDPR_SVM_RESERVED_FRAMES ? nr - TDPR_SVM_RESERVED_FRAMES : 0;
+}
+
 struct tdpr_svm_vcpu *tdpr_svm_vcpu_create(struct tdpr_vm *vm, unsigned int idx)
 {
 	size_t len = tdpr_svm_guest_end - tdpr_svm_guest_start;
@@ -131,7 +138,7 @@ struct tdpr_svm_vcpu *tdpr_svm_vcpu_create(struct tdpr_vm *vm, unsigned int idx)
 		goto fail;
 	sv->vm = vm;
 	sv->idx = idx;
-	sv->work_gfns = nr - TDPR_SVM_RESERVED_FRAMES;
+	sv->work_gfns = tdpr_svm_work_frames(vm);
 	sv->code_gfn = sv->work_gfns;
 	sv->log_gfn = sv->code_gfn + 1 + idx;
 	/* vCPU 0 starts first, while no guest runs the program. */
@@ -395,7 +402,7 @@ int tdpr_svm_vcpu_run(struct tdpr_svm_vcpu *sv, struct tdpr_root *root, struct t
 	if (sv->log_full)
 		return tdpr_svm_check_log(sv, root);
 
-	sv->regs.rdi = sv->work_gfns;
+	sv->regs.rdi = wl->frames ?: sv->work_gfns;
 	sv->regs.rbp = wl->pattern | wl->write_pct << 8;
 
 	/*

@@ -42,6 +42,14 @@ int tdpr_svm_vm_get(const char *name);
 void tdpr_svm_vm_put(void);
 
 /**
+ * tdpr_svm_work_frames() - The frames a hardware vCPU's workload may touch.
+ * @vm: the VM.
+ *
+ * Return: the frames below the program and the vCPUs' logs, from 0.
+ */
+u64 tdpr_svm_work_frames(struct tdpr_vm *vm);
+
+/**
  * tdpr_svm_vcpu_create() - The guest of vCPU @idx of @vm, ready to run.
  * @vm: the VM.
  * @idx: the vCPU's index, which picks its log frame.

@@ -25,6 +25,7 @@ struct tdpr_workload {
 	enum tdpr_pattern pattern;
 	unsigned int write_pct;	/* 0..100 */
 	unsigned int flip_ms;	/* switch address space this often; 0: never */
+	u64 frames;		/* the working set, frames 0..frames-1; 0: all */
 };
 
 extern const char *const tdpr_pattern_names[TDPR_PATTERN_NR];
@@ -70,11 +71,14 @@ unsigned int tdpr_vcpus_count(struct tdpr_vcpus *vs);
 /**
  * tdpr_vcpus_set_workload() - Change what every vCPU does.
  * @vs: the set.
- * @wl: a validated workload.
+ * @wl: a parsed workload.
  *
  * Running threads pick it up at their next batch.
+ *
+ * Return: 0, or -EINVAL if the working set is larger than the frames the
+ * vCPUs may touch (a hardware vCPU's program and logs are not among them).
  */
-void tdpr_vcpus_set_workload(struct tdpr_vcpus *vs, const struct tdpr_workload *wl);
+int tdpr_vcpus_set_workload(struct tdpr_vcpus *vs, const struct tdpr_workload *wl);
 
 /**
  * tdpr_vcpus_get_workload() - Read the current workload.

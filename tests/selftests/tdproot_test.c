@@ -644,6 +644,9 @@ TEST(bad_input_refused)
 	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=seq write_pct=101"));
 	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=seq pattern=seq"));
 	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=fast"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=seq frames=1025"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=seq frames=1k"));
+	ASSERT_EQ(-EINVAL, tdp_writef("bad/workload", "pattern=seq frames=-1"));
 	ASSERT_EQ(-EINVAL, tdp_writef("bad/hist/lock_hold", "1"));
 	/* Nothing above changed the VM. */
 	ASSERT_EQ(0, tdp_vm_stat("bad", "roots_allocated"));
@@ -1889,6 +1892,46 @@ static void svm_zap_range_loop(const char *file)
 			_exit(1);
 		usleep(rand() % 2000);
 	}
+}
+
+/* A working set that stays in the CPU's TLB for the whole of a guest run. */
+#define SVM_HOT		8
+
+static void svm_migrate_hot_loop(const char *file)
+{
+	loop_setup();
+	for (;;)
+		if (tdp_writef(file, "%d 1", rand() % SVM_HOT))
+			_exit(1);
+}
+
+/*
+ * Migrate the frames a running guest keeps writing. The guest's TLB holds
+ * every one of them for as long as it runs, so a migrate that copied a frame
+ * before the guest's flush had left a stale translation behind would see
+ * the guest write the retired page: its log shows the retired stamp, or the
+ * copy misses the write. The guest touches no other frame.
+ */
+TEST_F_TIMEOUT(svm, migrate_a_running_guests_working_set, 120)
+{
+	long long moved, accesses;
+	pid_t pid;
+
+	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=random write_pct=50 frames=%d", SVM_HOT));
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "1"));
+	ASSERT_LE(1000, tdp_wait_stat("hw", "guest_accesses", 1000, 60));
+	accesses = tdp_vm_stat("hw", "guest_accesses");
+	pid = spawn(svm_migrate_hot_loop, "hw/migrate");
+	sleep(4);
+	stop_all(_metadata, &pid, 1);
+	moved = tdp_vm_stat("hw", "migrated_frames");
+	TH_LOG("%lld frames moved, %lld accesses, %lld VMRUNs", moved,
+	       tdp_vm_stat("hw", "guest_accesses") - accesses, tdp_vm_stat("hw", "vmruns"));
+	ASSERT_EQ(0, tdp_vm_stat("hw", "integrity_errors"));
+	ASSERT_LT(100, moved);
+	/* The guest ran on between moves. */
+	ASSERT_LT(moved, tdp_vm_stat("hw", "guest_accesses") - accesses);
+	ASSERT_EQ(0, tdp_writef("hw/vcpus", "0"));
 }
 
 /*
