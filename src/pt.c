@@ -162,8 +162,7 @@ static u64 tdpr_pt_teardown_leaves(struct tdpr_vm *vm, u64 *pt, u64 gfn)
  */
 u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, u64 gfn, int *tables)
 {
-	u64 dirty = tdpr_spte_dirty(vm->p.format, vm->p.ad);
-	u64 leaves = 0;
+	u64 dirty, leaves = 0;
 	int i;
 
 	/*
@@ -175,6 +174,7 @@ u64 tdpr_pt_teardown(struct tdpr_vm *vm, u64 *pt, int level, u64 gfn, int *table
 		leaves = tdpr_pt_teardown_leaves(vm, pt, gfn);
 		goto out;
 	}
+	dirty = tdpr_spte_dirty(vm->p.format, vm->p.ad);
 	for (i = 0; i < TDPR_PT_ENTRIES; i++) {
 		u64 old = tdpr_freeze_spte(vm, pt + i, level, dirty);
 		u64 at = gfn + i * tdpr_level_pages(level);

@@ -130,6 +130,19 @@ static bool tdpr_vcpu_handle_requests(struct tdpr_vcpu *v)
 	return reqs & TDPR_REQ_RELOAD;
 }
 
+/*
+ * The fault found the root invalid. Its zap_all marked it under the
+ * exclusive lock and asked every vCPU to reload before dropping it, so the
+ * request is pending now. Like KVM's stale fault (RET_PF_RETRY), only that
+ * request moves the vCPU: it never drops a root on its own, and until the
+ * request comes it retries on the root it holds a reference to.
+ */
+static void tdpr_vcpu_stale_fault(struct tdpr_vcpu *v)
+{
+	tdpr_vcpu_handle_requests(v);
+	cond_resched();
+}
+
 static void tdpr_vcpu_maybe_flip(struct tdpr_vcpu *v, unsigned int flip_ms)
 {
 	if (!flip_ms || time_before(jiffies, v->next_flip))
@@ -192,12 +205,8 @@ static int tdpr_vcpu_access(struct tdpr_vcpu *v, const struct tdpr_workload *wl)
 				return 1;
 			}
 			if (ret == -EAGAIN) {
-				/*
-				 * The root was invalidated after the check
-				 * above; the reload request is visible now.
-				 */
-				if (!tdpr_vcpu_handle_requests(v))
-					tdpr_vcpu_reload(v);
+				/* A stale fault: see tdpr_vcpu_stale_fault(). */
+				tdpr_vcpu_stale_fault(v);
 				return 1;
 			}
 			if (ret)
@@ -237,8 +246,7 @@ static void tdpr_vcpu_guest(struct tdpr_vcpu *v, const struct tdpr_workload *wl)
 		tdpr_vcpu_handle_requests(v);
 		usleep_range(TDPR_SVM_BUSY_US, 2 * TDPR_SVM_BUSY_US);
 	} else if (ret == -EAGAIN) {
-		if (!tdpr_vcpu_handle_requests(v))
-			tdpr_vcpu_reload(v);
+		tdpr_vcpu_stale_fault(v);
 	} else if (ret == -EIO) {
 		tdpr_svm_vcpu_reset(v->sv);
 		msleep_interruptible(10);

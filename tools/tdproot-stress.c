@@ -6,6 +6,7 @@
  * counter, failed write or kernel splat.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,7 +18,7 @@ struct opts {
 	double duration;
 	int vcpus;
 	const char *mem, *backing, *format, *levels, *policy, *huge, *pattern, *vcpu;
-	int write_pct, flip_ms, zappers, range_zappers, migrators, migrate_ms, dirty_ms;
+	int write_pct, flip_ms, frames, zappers, range_zappers, migrators, migrate_ms, dirty_ms;
 	bool churn;
 	unsigned int seed;
 };
@@ -56,6 +57,7 @@ static void print_usage(FILE *f)
 		"  -P, --pattern idle|seq|random|hot  vCPU access pattern (default random)\n"
 		"  -w, --write-pct N       percent of accesses that write, 0..100 (default 20)\n"
 		"  -F, --flip-ms N         vCPUs switch address space every N ms, 0 = never (default 10)\n"
+		"  -n, --frames N          the working set: the first N frames, 0 = all (default 0)\n"
 		"  -z, --zappers N         threads issuing zap_all back to back (default 1)\n"
 		"  -r, --range-zappers N   threads issuing random zap_range (default 1)\n"
 		"  -M, --migrators N       threads moving random ranges to new pages (default 1)\n"
@@ -121,7 +123,8 @@ static void parse_args(int argc, char **argv)
 		{ "duration", 1, 0, 'd' }, { "vcpus", 1, 0, 'v' }, { "mem", 1, 0, 'm' },
 		{ "backing", 1, 0, 'b' }, { "format", 1, 0, 'f' }, { "levels", 1, 0, 'l' },
 		{ "policy", 1, 0, 'p' }, { "huge", 1, 0, 'H' }, { "pattern", 1, 0, 'P' },
-		{ "write-pct", 1, 0, 'w' }, { "flip-ms", 1, 0, 'F' }, { "zappers", 1, 0, 'z' },
+		{ "write-pct", 1, 0, 'w' }, { "flip-ms", 1, 0, 'F' }, { "frames", 1, 0, 'n' },
+		{ "zappers", 1, 0, 'z' },
 		{ "range-zappers", 1, 0, 'r' }, { "churn", 0, 0, 'c' }, { "seed", 1, 0, 's' },
 		{ "migrators", 1, 0, 'M' }, { "migrate-ms", 1, 0, 'G' }, { "dirty-ms", 1, 0, 'D' },
 		{ "vcpu", 1, 0, 'V' }, { "help", 0, 0, 'h' }, { 0 }
@@ -135,7 +138,7 @@ static void parse_args(int argc, char **argv)
 	bool format_given = false, levels_given = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:z:r:cs:M:G:D:V:h",
+	while ((c = getopt_long(argc, argv, "d:v:m:b:f:l:p:H:P:w:F:n:z:r:cs:M:G:D:V:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -175,6 +178,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'F':
 			o.flip_ms = parse_int(optarg, 0, 60000, "flip-ms");
+			break;
+		case 'n':
+			o.frames = parse_int(optarg, 0, INT_MAX, "frames");
 			break;
 		case 'z':
 			o.zappers = parse_int(optarg, 0, 16, "zappers");
@@ -501,9 +507,9 @@ int main(int argc, char **argv)
 	base_pt = tdp_stat("stats", "pt_pages_live");
 
 	fprintf(stdout,
-		"tdproot-stress: %.0fs, %d %s vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d, %d zappers, %d range zappers, %d migrators every %d ms, dirty log every %d ms%s\n",
+		"tdproot-stress: %.0fs, %d %s vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d frames=%d, %d zappers, %d range zappers, %d migrators every %d ms, dirty log every %d ms%s\n",
 		o.duration, o.vcpus, o.vcpu, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
-		o.pattern, o.write_pct, o.flip_ms, o.zappers, o.range_zappers, o.migrators,
+		o.pattern, o.write_pct, o.flip_ms, o.frames, o.zappers, o.range_zappers, o.migrators,
 		o.migrate_ms, o.dirty_ms, o.churn ? ", churn" : "");
 	if (checked(tdp_writef("create",
 			       "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s vcpu=%s",
@@ -513,8 +519,8 @@ int main(int argc, char **argv)
 			"RESULT fail duration_s=0 faults=0 zaps_all=0 zaps_range=0 reloads=0 max_lock_hold_ns=0 max_lock_hold_shared_ns=0 max_lock_hold_exclusive_ns=0 integrity_errors=0 migrations=0 migrated_frames=0 fault_retries_invalidate=0 dirty_frames=0 lost_writes=0 guest_accesses=0 npf_exits=0\n");
 		return 1;
 	}
-	checked(tdp_writef("stress/workload", "pattern=%s write_pct=%d flip_ms=%d",
-			   o.pattern, o.write_pct, o.flip_ms), "workload");
+	checked(tdp_writef("stress/workload", "pattern=%s write_pct=%d flip_ms=%d frames=%d",
+			   o.pattern, o.write_pct, o.flip_ms, o.frames), "workload");
 	checked(tdp_writef("stress/vcpus", "%d", o.vcpus), "vcpus");
 
 	for (i = 0; i < o.zappers; i++)

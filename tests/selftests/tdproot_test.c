@@ -670,7 +670,7 @@ TEST(stress_tool_cli)
 	static const char *const options[] = {
 		"--duration", "--vcpus", "--mem", "--backing", "--format", "--levels",
 		"--policy", "--huge", "--pattern", "--write-pct", "--flip-ms", "--zappers",
-		"--range-zappers", "--churn", "--seed", "--migrators", "--migrate-ms",
+		"--frames", "--range-zappers", "--churn", "--seed", "--migrators", "--migrate-ms",
 		"--dirty-ms", "--help",
 	};
 	static const char short_run[] =
