@@ -509,8 +509,8 @@ int main(int argc, char **argv)
 	fprintf(stdout,
 		"tdproot-stress: %.0fs, %d %s vCPUs, mem=%s backing=%s %s/%s-level policy=%s huge=%s, pattern=%s write_pct=%d flip_ms=%d frames=%d, %d zappers, %d range zappers, %d migrators every %d ms, dirty log every %d ms%s\n",
 		o.duration, o.vcpus, o.vcpu, o.mem, o.backing, o.format, o.levels, o.policy, o.huge,
-		o.pattern, o.write_pct, o.flip_ms, o.frames, o.zappers, o.range_zappers, o.migrators,
-		o.migrate_ms, o.dirty_ms, o.churn ? ", churn" : "");
+		o.pattern, o.write_pct, o.flip_ms, o.frames, o.zappers, o.range_zappers,
+		o.migrators, o.migrate_ms, o.dirty_ms, o.churn ? ", churn" : "");
 	if (checked(tdp_writef("create",
 			       "%s mem=%s backing=%s format=%s levels=%s policy=%s huge=%s vcpu=%s",
 			       vm, o.mem, o.backing, o.format, o.levels, o.policy, o.huge, o.vcpu),
