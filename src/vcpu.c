@@ -131,11 +131,14 @@ static bool tdpr_vcpu_handle_requests(struct tdpr_vcpu *v)
 }
 
 /*
- * The fault found the root invalid. Its zap_all marked it under the
- * exclusive lock and asked every vCPU to reload before dropping it, so the
- * request is pending now. Like KVM's stale fault (RET_PF_RETRY), only that
- * request moves the vCPU: it never drops a root on its own, and until the
- * request comes it retries on the root it holds a reference to.
+ * The fault found the root this vCPU holds invalid. Only zap_all can have
+ * marked it (a seed last put cannot happen while this vCPU holds its
+ * reference), and zap_all asked every vCPU to reload in the same exclusive
+ * section, then zapped the root before waiting for them: so the request is
+ * pending now, and taking it moves the vCPU to a new root. Like KVM's stale
+ * fault (RET_PF_RETRY), the fault path itself drops no root: a vCPU whose
+ * request did not come would retry on the root it still holds a reference
+ * to, never walk away from it.
  */
 static void tdpr_vcpu_stale_fault(struct tdpr_vcpu *v)
 {

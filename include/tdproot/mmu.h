@@ -351,7 +351,9 @@ void tdpr_pt_cache_free(struct tdpr_pt_cache *cache);
  * Takes mmu_lock for read and RCU; installs missing tables and the leaf with
  * 64-bit compare-exchange, retrying lost races.
  *
- * Return: 0 when mapped, -EAGAIN if @root is invalid (load another root),
+ * Return: 0 when mapped, -EAGAIN if @root is invalid (a stale fault: a vCPU
+ * takes the reload request that invalidation made; populate, no vCPU, loads
+ * another root),
  * -EBUSY if an invalidation overlapped the fault (handle requests, then
  * retry the access), -ENOMEM.
  */

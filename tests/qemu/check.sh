@@ -85,18 +85,13 @@ for k in "$@"; do
 
 	out=$build/out/$k
 	info "booting $kver to run the suite (log: $out)"
-	boot=ok
-	for try in 1 2; do
-		rc=0
-		mapfile -t kmods < <(kvm_kmods)
-		"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" "${kmods[@]}" \
-			--with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$timeout" \
-			${boot_append:+--append "$boot_append"} || rc=$?
-		# An emulator fault is reported, never a pass, and run again once.
-		((rc == 75 && try == 1)) || break
-		notes+=("EMULATOR FAULT in the suite's boot, run again")
-		cp -r "$out" "$out.emulator-fault"
-	done
+	boot=ok rc=0
+	mapfile -t kmods < <(kvm_kmods)
+	# An emulator fault is reported, never a pass, and booted once more.
+	boot_twice "$out" "$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+		"${kmods[@]}" --with trace-cmd --cmd "suite.sh" --out "$out" --timeout "$timeout" \
+		${boot_append:+--append "$boot_append"} || rc=$?
+	[[ ! -e $out.emulator-fault ]] || notes+=("EMULATOR FAULT in the suite's boot, run again")
 	((rc == 0)) || boot=failed
 	read -r plan oks notoks skips < <("$here/tap-count.sh" "$out/output.log")
 	notes+=("tests $oks/$plan passed, $skips skipped")

@@ -174,16 +174,18 @@ emulator_fault() {
 	return 0
 }
 
-# boot_twice OUT BOOT-COMMAND... - run a boot.sh command line; a boot the
-# emulator broke (exit 75: a stale text-poke INT3 or a vCPU that stopped
-# answering, see emulator_fault) is reported and booted once more, its logs
-# kept in OUT.emulator-fault. Returns the last boot's status.
+# boot_twice OUT BOOT-COMMAND... - run a command that boots into OUT (a
+# boot.sh command line, or a function around one); a boot the emulator broke
+# (exit 75: a stale text-poke INT3 or a vCPU that stopped answering, see
+# emulator_fault) is reported and booted once more, its logs kept in
+# OUT.emulator-fault, which exists afterwards only if that happened. Returns
+# the last boot's status: 75 again is the caller's to report.
 boot_twice() {
 	local out=$1 rc=0
 	shift
+	rm -rf "$out.emulator-fault"
 	"$@" || rc=$?
 	((rc == 75)) || return "$rc"
-	rm -rf "$out.emulator-fault"
 	mv "$out" "$out.emulator-fault"
 	info "EMULATOR FAULT in the boot (logs in $out.emulator-fault), booting again"
 	"$@"

@@ -62,6 +62,20 @@ done
 
 field() { sed -n "s/^$2: //p" "$1" | head -n1; }
 
+# boot_mutant: one boot of the mutant module $ko on kernel $k running $cmd
+# into $out; boot.sh's verdict goes to $out.verdict and into $out, so an
+# emulator fault's logs keep theirs.
+boot_mutant() {
+	local rc=0
+	"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
+		--with trace-cmd --cmd "$cmd" --out "$out" \
+		--timeout "$(is_debug "$k" && echo 1800 || echo 900)" \
+		--append "panic_on_warn=0${boot_append:+ $boot_append}" \
+		2>"$out.verdict" || rc=$?
+	[[ ! -d $out ]] || cp "$out.verdict" "$out/verdict"
+	return "$rc"
+}
+
 # consequence OUT ACCEPTED: the first accepted consequence seen, else
 # "other: <first failure>"; prints "kind: evidence<TAB>test". The test is
 # the one that showed it: for a kernel message, the last test the suite
@@ -145,21 +159,10 @@ for m in "${all[@]}"; do
 			use_kernel "$k"
 			ko=$(TDPROOT_BUILD_TAG=mut-$m TDPROOT_PATCH=$patch "$here/build-module.sh" "$k" "$kdir")
 			info "mutant $m on $k"
-			for try in 1 2; do
-				rc=0
-				"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" \
-					--with trace-cmd --cmd "$cmd" --out "$out" \
-					--timeout "$(is_debug "$k" && echo 1800 || echo 900)" \
-					--append "panic_on_warn=0${boot_append:+ $boot_append}" \
-					2>"$out.verdict" || rc=$?
-				# The emulator's fault (boot.sh exits 75) judges no
-				# mutant: boot once more, as make check does.
-				((rc == 75 && try == 1)) || break
-				info "EMULATOR FAULT in the boot of $m on $k, run again"
-				rm -rf "$out.emulator-fault"
-				mv "$out" "$out.emulator-fault"
-				cp "$out.verdict" "$out.emulator-fault/verdict"
-			done
+			rc=0
+			# The emulator's fault (boot.sh exits 75) judges no mutant:
+			# boot once more, as make check does.
+			boot_twice "$out" boot_mutant || rc=$?
 			((rc != 75)) || die "$m on $k: the emulator faulted twice (logs in $out)"
 		fi
 		if ((rc == 0)) && [[ $expect == no ]]; then

@@ -27,24 +27,19 @@ ko=$("$here/build-module.sh" "$kernel" "$kdir")
 mkdir -p "$build/soak"
 
 pass=0 fail=0 emu=0
-boot_once() { # RUN TRY
-	local out=$build/soak/$kernel-$scenario-$1-$2 rc=0
-	"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --out "$out" \
+boot_once() { # OUT
+	local rc=0
+	"$here/boot.sh" --kernel "$image" --ko "$ko" --bin "$build/bin" --out "$1" \
 		--timeout 900 --mem 4G --append "sysrq_always_enabled $boot_append" \
-		--cmd "$scenario.sh" 2>"$out.verdict" || rc=$?
-	cat "$out.verdict" >&2
+		--cmd "$scenario.sh" 2>"$1.verdict" || rc=$?
+	cat "$1.verdict" >&2
 	return "$rc"
 }
 for ((i = 1; i <= runs; i++)); do
-	rc=0
-	boot_once "$i" 1 || rc=$?
-	if ((rc == 75)); then
-		emu=$((emu + 1))
-		info "run $i: EMULATOR FAULT; running it again"
-		rc=0
-		boot_once "$i" 2 || rc=$?
-		((rc != 75)) || { info "run $i: emulator fault again"; fail=$((fail + 1)); continue; }
-	fi
+	out=$build/soak/$kernel-$scenario-$i rc=0
+	boot_twice "$out" boot_once "$out" || rc=$?
+	[[ ! -e $out.emulator-fault ]] || emu=$((emu + 1))
+	((rc != 75)) || { info "run $i: emulator fault again"; fail=$((fail + 1)); continue; }
 	if ((rc == 0)); then
 		pass=$((pass + 1))
 		info "run $i: pass"
