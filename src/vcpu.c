@@ -137,12 +137,13 @@ static bool tdpr_vcpu_handle_requests(struct tdpr_vcpu *v)
  * section, then zapped the root before waiting for them: so the request is
  * pending now, and taking it moves the vCPU to a new root. Like KVM's stale
  * fault (RET_PF_RETRY), the fault path itself drops no root: a vCPU whose
- * request did not come would retry on the root it still holds a reference
- * to, never walk away from it.
+ * request did not come (an invariant broken, counted) retries on the root
+ * it still holds a reference to, never walks away from it.
  */
 static void tdpr_vcpu_stale_fault(struct tdpr_vcpu *v)
 {
-	tdpr_vcpu_handle_requests(v);
+	if (WARN_ON_ONCE(!tdpr_vcpu_handle_requests(v)))
+		tdpr_stat_inc(tdpr_vm_stats(v->vm), TDPR_STAT_invariant_errors);
 	cond_resched();
 }
 

@@ -830,6 +830,28 @@ TEST(histograms)
 	ASSERT_EQ(0, tdp_writef("destroy", "hist"));
 }
 
+/* A software vCPU's working set: frames= bounds what it faults in. */
+TEST(workload_frames_bound_the_working_set)
+{
+	char *text;
+
+	tdp_clean_slate(_metadata);
+	/* Pinned: the root and its leaves outlive the vCPUs' references. */
+	ASSERT_EQ(0, tdp_writef("create", "ws mem=4M policy=pinned"));
+	ASSERT_EQ(0, tdp_writef("ws/workload", "pattern=random write_pct=50 frames=16"));
+	text = tdp_read(TDP_DIR "/ws/workload");
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, strcmp(text, "pattern=random write_pct=50 flip_ms=0 frames=16\n"));
+	free(text);
+	ASSERT_EQ(0, tdp_writef("ws/vcpus", "2"));
+	ASSERT_LE(20000, tdp_wait_stat("ws", "accesses", 20000, 30));
+	ASSERT_EQ(0, tdp_writef("ws/vcpus", "0"));
+	ASSERT_EQ(16, tdp_vm_stat("ws", "leaf_sptes"));
+	ASSERT_EQ(0, tdp_vm_stat("ws", "integrity_errors"));
+	ASSERT_EQ(0, tdp_writef("destroy", "ws"));
+	assert_module_balanced(_metadata);
+}
+
 static const char *const lock_sites[] = {
 	"fault", "populate", "root_load", "root_put", "invalidate_all", "zap_root",
 	"zap_range", "invalidate_end", "dirty_log",
@@ -1920,6 +1942,9 @@ TEST_F_TIMEOUT(svm, migrate_a_running_guests_working_set, 120)
 	ASSERT_EQ(0, tdp_writef("hw/workload", "pattern=random write_pct=50 frames=%d", SVM_HOT));
 	ASSERT_EQ(0, tdp_writef("hw/vcpus", "1"));
 	ASSERT_LE(1000, tdp_wait_stat("hw", "guest_accesses", 1000, 60));
+	/* The working set and the program's and log's frames, nothing more. */
+	ASSERT_EQ(variant->huge ? 2 : SVM_HOT + 2, tdp_vm_stat("hw", "leaf_sptes"));
+	ASSERT_EQ(variant->huge ? 2 : SVM_HOT + 2, tdp_vm_stat("hw", "npf_exits"));
 	accesses = tdp_vm_stat("hw", "guest_accesses");
 	pid = spawn(svm_migrate_hot_loop, "hw/migrate");
 	sleep(4);
